@@ -1,1 +1,7 @@
-export {}
+export { resolveConfig, configNumber, readFileOrUndefined, type ResolveConfigOptions } from './resolve-config.js'
+export { parseArgv, type ParsedArgv } from './parse-argv.js'
+export { ConfigError, type ConfigErrorCode } from './errors.js'
+export type { SsbConfig, NumberLike, IncomingTransport, OutgoingTransport } from './types.js'
+export type { NetworkInterfaces } from './connections.js'
+export type { ReadFile } from './rc.js'
+export { DEFAULT_APP_NAME, DEFAULT_PORTS, DEFAULT_TIMERS, SSB_CAPS } from './constants.js'
