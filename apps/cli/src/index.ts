@@ -1,1 +1,6 @@
-export {}
+export { main } from './main.js'
+export { loadConfig, serverConfig, type CliEnv } from './config.js'
+export { runStart, type StartHandle } from './start-command.js'
+export { runClientCommand, CliError } from './client-command.js'
+export { COMMAND_ALIASES } from './aliases.js'
+export { processIo, type Io } from './io.js'

@@ -1,0 +1,110 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { SsbConfig } from '@ssb/config'
+import { parseArgv } from '@ssb/config'
+import { loadSecret } from '@ssb/keys'
+import { connectClient, type SsbClient } from '@ssb/server'
+import type { Manifest } from '@ssb/rpc'
+import { COMMAND_ALIASES } from './aliases.js'
+import { printHelp } from './help.js'
+import type { Io } from './io.js'
+
+export class CliError extends Error {
+  override name = 'CliError'
+  constructor(message: string, readonly exitCode = 1) {
+    super(message)
+  }
+}
+
+function readManifest(path: string): Manifest {
+  const file = join(path, 'manifest.json')
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Manifest
+  } catch {
+    throw new CliError(`no manifest file at ${file} - it is written when the server starts.\nUse the "start" command to start it.`)
+  }
+}
+
+function lookup(manifest: Manifest, path: string[]): unknown {
+  let node: unknown = manifest
+  for (const p of path) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined
+  return node
+}
+
+/** Connects like ssb-client would: the unix socket when the server has one, else TCP + SHS as ourselves. */
+async function connect(config: SsbConfig, manifest: Manifest): Promise<SsbClient> {
+  const keys = await loadSecret(join(config.path, 'secret')).catch(() => {
+    throw new CliError(`no secret file at ${join(config.path, 'secret')}: start the server once to create your identity`)
+  })
+  const socket = join(config.path, 'socket')
+  if (existsSync(socket)) {
+    try {
+      return await connectClient({ kind: 'unix', path: socket }, { keys, manifest })
+    } catch {
+      // stale socket file: fall through to TCP
+    }
+  }
+  const host = typeof config.host === 'string' && config.host !== '' && config.host !== '::' && config.host !== '0.0.0.0' ? config.host : 'localhost'
+  const port = Number(config.port ?? 8008)
+  try {
+    return await connectClient({ kind: 'net', host, port, key: keys.id }, { keys, manifest, caps: config.caps.shs })
+  } catch (err) {
+    throw new CliError(
+      `Error: Could not connect to ssb-server ${host}:${port}\nUse the "start" command to start it.` +
+        (config['verbose'] ? `\n${(err as Error).stack}` : ''),
+    )
+  }
+}
+
+/** Output as muxrpcli prints it: async results as indented JSON, stream items each followed by a blank line. */
+function formatItem(item: unknown): string | Uint8Array {
+  if (item instanceof Uint8Array) return item
+  return JSON.stringify(item, null, 2) + '\n\n'
+}
+
+export async function runClientCommand(argv: string[], config: SsbConfig, io: Io): Promise<number> {
+  const i = argv.indexOf('--')
+  const parsed = parseArgv(i === -1 ? argv : argv.slice(0, i))
+  const positional = parsed._.map((x) => x)
+  const first = positional[0]
+  const wantsHelp = parsed['help'] === true
+  const manifest = readManifest(config.path)
+  if (first === undefined || first === 'help') {
+    printHelp(io, manifest, positional[1] === undefined ? [] : String(positional[1]).split('.'))
+    return first === undefined && !wantsHelp ? 1 : 0
+  }
+  const name = String(first)
+  const path = (COMMAND_ALIASES[name] ?? name).split('.')
+  if (wantsHelp) {
+    printHelp(io, manifest, path)
+    return 0
+  }
+  const type = lookup(manifest, path)
+  if (typeof type !== 'string') {
+    if (type && typeof type === 'object') {
+      printHelp(io, manifest, path)
+      return 1
+    }
+    throw new CliError(`unknown command: ${name} (run \`ssb-server help\` for the list)`)
+  }
+  const opts: Record<string, unknown> = { ...parsed }
+  delete opts._
+  const args: unknown[] = positional.slice(1)
+  if (Object.keys(opts).length > 0) args.push(opts)
+
+  if (type === 'sink') throw new CliError(`${name} is a sink method; not supported from the command line yet`)
+  const client = await connect(config, manifest)
+  try {
+    if (type === 'async' || type === 'sync') {
+      const res = await client.rpc.call(path, args)
+      if (res !== undefined) io.out(JSON.stringify(res, null, 2) + '\n')
+    } else if (type === 'source') {
+      for await (const item of client.rpc.source(path, args)) await io.write(formatItem(item))
+    } else {
+      throw new CliError(`${name} is a ${type} method and cannot be called from the command line`)
+    }
+  } finally {
+    await client.close().catch(() => {})
+  }
+  return 0
+}

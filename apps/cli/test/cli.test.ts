@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+const bin = join(root, 'apps', 'cli', 'src', 'bin.ts')
+const NODE_ARGS = ['--import', 'tsx', '--conditions=@ssb/source', bin]
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+let home: string
+let path: string
+let port: number
+let server: ChildProcess | undefined
+
+function env(): NodeJS.ProcessEnv {
+  // Only what the CLI needs: an isolated HOME so ~/.ssb is never the user's.
+  return { PATH: process.env.PATH, HOME: home }
+}
+
+function run(args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: root, env: env() })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.once('error', reject)
+    child.once('close', (code) => resolve({ code, stdout, stderr }))
+    if (input !== undefined) child.stdin.end(input)
+    else child.stdin.end()
+  })
+}
+
+/** Parses muxrpcli stream output: JSON values separated by blank lines. */
+function parseStream(out: string): unknown[] {
+  return out
+    .split(/\n\n+/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => JSON.parse(s))
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'ssb-cli-'))
+  path = join(home, '.ssb')
+  port = await freePort()
+  server = spawn(process.execPath, [...NODE_ARGS, 'start', '--host', '127.0.0.1', '--port', String(port), '--logging.level=info'], {
+    cwd: root,
+    env: env(),
+  })
+  let out = ''
+  let err = ''
+  server.stderr!.on('data', (d) => (err += d))
+  await new Promise<void>((resolve, reject) => {
+    server!.stdout!.on('data', (d) => {
+      out += d
+      if (out.includes('listening on')) resolve()
+    })
+    server!.once('exit', (code) => reject(new Error(`server exited ${code}\n${out}\n${err}`)))
+  })
+  expect(out).toMatch(/^ssb-server \S+ .*\.ssb logging\.level:info/m)
+  expect(out).toMatch(/^my key ID: .+=\.ed25519$/m)
+}, 60_000)
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server!.once('exit', r))
+    server.kill('SIGTERM')
+    await exited
+  }
+  await rm(home, { recursive: true, force: true })
+})
+
+describe('the seed bash example against our binary', () => {
+  let feedId: string
+
+  test('whoami', async () => {
+    const r = await run(['whoami'])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    feedId = JSON.parse(r.stdout).id
+    expect(feedId).toMatch(/^@.{43}=\.ed25519$/)
+  })
+
+  test('publish --type post --text "My First Post!"', async () => {
+    const r = await run(['publish', '--type', 'post', '--text', 'My First Post!'])
+    expect(r.code).toBe(0)
+    const msg = JSON.parse(r.stdout)
+    expect(msg.key).toMatch(/^%.{43}=\.sha256$/)
+    expect(msg.value.content).toEqual({ type: 'post', text: 'My First Post!' })
+    expect(msg.value.author).toBe(feedId)
+    const r2 = await run(['publish', '--type', 'post', '--text', 'second', '--content.nested', 'x'])
+    expect(r2.code).toBe(0)
+  })
+
+  test('feed, log and hist --id stream every message', async () => {
+    const feed = parseStream((await run(['feed'])).stdout) as Array<{ value: { content: { text: string } } }>
+    expect(feed.map((m) => m.value.content.text).sort()).toEqual(['My First Post!', 'second'])
+    const log = parseStream((await run(['log'])).stdout) as Array<{ value: { sequence: number } }>
+    expect(log.map((m) => m.value.sequence)).toEqual([1, 2])
+    const hist = parseStream((await run(['hist', '--id', feedId])).stdout) as Array<{ value: { sequence: number } }>
+    expect(hist.map((m) => m.value.sequence)).toEqual([1, 2])
+    const byType = parseStream((await run(['messagesByType', '--type', 'post'])).stdout)
+    expect(byType).toHaveLength(2)
+  })
+
+  test('--help, unknown commands and a stopped server give clear messages', async () => {
+    const help = await run(['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/ssb-server start/)
+    const startHelp = await run(['start', '--help'])
+    expect(startHelp.stdout).toMatch(/--logging.level/)
+    const methodHelp = await run(['publish', '--help'])
+    expect(methodHelp.stdout).toMatch(/publish \(async\)/)
+    const unknown = await run(['frobnicate'])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/unknown command: frobnicate/)
+    const noServer = await run(['whoami', '--port', String(await freePort()), '--path', join(home, 'nobody')])
+    expect(noServer.code).toBe(1)
+    expect(noServer.stderr).toMatch(/no manifest file|Could not connect/)
+  })
+})

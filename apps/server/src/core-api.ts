@@ -1,0 +1,121 @@
+import type { Db } from '@ssb/db'
+import type { Api, CallInfo } from '@ssb/rpc'
+import { badArgs, feedIdArg, isPlainObject, msgIdArg, optsArg, streamOpts } from './args.js'
+import type { ServerStatus } from './types.js'
+
+export interface CoreDeps {
+  id: string
+  version: string
+  db: Db
+  manifest: () => object
+  address: (scope?: unknown) => string | null
+  status: () => ServerStatus
+  progress: () => object
+  help: () => object
+}
+
+const MAX_CONTENT_TYPE = 52
+const MIN_CONTENT_TYPE = 3
+
+/** ssb-db's `msgContent` check: an object with a type string (or a pre-boxed string). */
+function contentArg(value: unknown): Record<string, unknown> | string {
+  if (typeof value === 'string') {
+    if (!value.endsWith('.box') && !/\.box\d*$/.test(value)) throw badArgs('publish: string content must be an encrypted .box string')
+    return value
+  }
+  if (!isPlainObject(value)) throw badArgs('publish: content must be an object with a type')
+  const type = value.type
+  if (typeof type !== 'string' || type.length < MIN_CONTENT_TYPE || type.length > MAX_CONTENT_TYPE) {
+    throw badArgs(`publish: content.type must be a string of ${MIN_CONTENT_TYPE} to ${MAX_CONTENT_TYPE} characters`)
+  }
+  return value
+}
+
+/** createHistoryStream takes `{id, seq, live, …}` or the legacy positional `(id, seq, live)`. */
+function historyArgs(args: unknown[], signal: AbortSignal) {
+  const first = args[0]
+  const o: Record<string, unknown> =
+    typeof first === 'string' ? { id: first, seq: args[1], live: args[2] } : optsArg(args, 'createHistoryStream')
+  const opts = streamOpts(o, signal)
+  feedIdArg(opts.id, 'createHistoryStream')
+  // Peers must never get decrypted content or local metadata from a history stream.
+  delete opts.private
+  return opts as typeof opts & { id: string }
+}
+
+/** The ssb-db methods of ssb-server 16 plus secret-stack's core (protocol.md §7). */
+export function coreApi(deps: CoreDeps): Api {
+  const { db } = deps
+  return {
+    auth: () => undefined,
+    address: (args: unknown[]) => deps.address(args[0]),
+    getAddress: (args: unknown[]) => deps.address(args[0]),
+    manifest: () => deps.manifest(),
+    multiserver: {
+      parse: (args: unknown[]) => {
+        if (typeof args[0] !== 'string') throw badArgs('multiserver.parse: expected an address string')
+        return parseMultiserver(args[0])
+      },
+      address: (args: unknown[]) => deps.address(args[0]),
+    },
+    whoami: () => ({ id: deps.id }),
+    version: () => deps.version,
+    status: () => deps.status(),
+    progress: () => deps.progress(),
+    help: () => deps.help(),
+    publish: (args: unknown[]) => db.publish(contentArg(args[0])),
+    add: (args: unknown[]) => db.add(args[0]),
+    get: (args: unknown[]) => {
+      const a = args[0]
+      if (typeof a === 'string') return db.get(msgIdArg(a, 'get'))
+      if (isPlainObject(a)) {
+        const id = msgIdArg(a.id, 'get')
+        return db.get({ id, meta: a.meta === true, private: a.private === true })
+      }
+      throw badArgs('get: expected a message id or {id, meta, private}')
+    },
+    del: (args: unknown[]) => {
+      const target = args[0]
+      if (typeof target !== 'string') throw badArgs('del: expected a message id or feed id')
+      return db.del(target)
+    },
+    getLatest: (args: unknown[]) => db.getLatest(feedIdArg(args[0], 'getLatest')),
+    latestSequence: (args: unknown[]) => db.latestSequence(feedIdArg(args[0], 'latestSequence')),
+    getFeedState: async (args: unknown[]) => {
+      const state = db.feedState(feedIdArg(args[0], 'getFeedState'))
+      return state ? { id: state.id, sequence: state.sequence } : { id: null, sequence: 0 }
+    },
+    getVectorClock: () => db.getVectorClock(),
+    latest: (_args: unknown[], call: CallInfo) => db.latest({ signal: call.signal }),
+    createHistoryStream: (args: unknown[], call: CallInfo) => db.createHistoryStream(historyArgs(args, call.signal)),
+    createUserStream: (args: unknown[], call: CallInfo) => {
+      const o = streamOpts(optsArg(args, 'createUserStream'), call.signal)
+      feedIdArg(o.id, 'createUserStream')
+      return db.createUserStream(o as typeof o & { id: string })
+    },
+    createLogStream: (args: unknown[], call: CallInfo) => db.createLogStream(streamOpts(optsArg(args, 'createLogStream'), call.signal)),
+    createFeedStream: (args: unknown[], call: CallInfo) => db.createFeedStream(streamOpts(optsArg(args, 'createFeedStream'), call.signal)),
+    messagesByType: (args: unknown[], call: CallInfo) => {
+      const o = typeof args[0] === 'string' ? { type: args[0] } : optsArg(args, 'messagesByType')
+      const opts = streamOpts(o, call.signal)
+      if (typeof opts.type !== 'string') throw badArgs('messagesByType: expected a type')
+      return db.messagesByType(opts as typeof opts & { type: string })
+    },
+    links: (args: unknown[], call: CallInfo) => db.links(streamOpts(optsArg(args, 'links'), call.signal)),
+  }
+}
+
+/** multiserver.parse for the address forms this server speaks (protocol.md §3). */
+export function parseMultiserver(address: string): Array<Array<{ name: string; [k: string]: unknown }>> {
+  return address.split(';').map((alt) =>
+    alt.split('~').map((part) => {
+      const fields = part.split(':')
+      const name = fields[0] ?? ''
+      if (name === 'net' && fields.length >= 3) {
+        return { name, host: fields.slice(1, -1).join(':'), port: Number(fields[fields.length - 1]) }
+      }
+      if (name === 'shs') return { name, key: fields[1], ...(fields[2] ? { seed: fields[2] } : {}) }
+      return { name, data: fields.slice(1) }
+    }),
+  )
+}

@@ -1,0 +1,197 @@
+import { createServer, type Server as NetServer, type Socket } from 'node:net'
+import { chmodSync, unlinkSync } from 'node:fs'
+import { connect as netConnect } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { Keys } from '@ssb/keys'
+import { createRpc, type Api, type Manifest, type RpcConnection } from '@ssb/rpc'
+import { shsServer } from '@ssb/shs'
+import type { Logger } from './logger.js'
+import type { Scope } from './address.js'
+
+export type ListenSpec =
+  | { kind: 'net'; host: string | undefined; port: number; scopes: string[] }
+  | { kind: 'unix'; path: string }
+
+export interface ListenersDeps {
+  keys: Keys
+  logger: Logger
+  api: Api
+  manifest: Manifest
+}
+
+export interface ListenersOptions {
+  caps: Uint8Array
+  masters: Set<string>
+  anonymous: string[]
+  handshakeTimeoutMs: number
+  inactivityTimeoutMs: number
+  /** Handshakes in flight at once; more sockets are dropped at accept (slowloris guard). */
+  maxHandshakes?: number
+  /** Authenticated connections at once. */
+  maxConnections?: number
+}
+
+export const DEFAULT_MAX_HANDSHAKES = 64
+export const DEFAULT_MAX_CONNECTIONS = 256
+
+interface Conn {
+  rpc: RpcConnection
+  id: string
+  address: string
+  transport: 'net' | 'unix'
+  since: number
+}
+
+/** Accepts net (SHS + box-stream) and unix-socket (no-auth, like ssb-unix-socket) connections. */
+export class Listeners {
+  #servers: Array<{ server: NetServer; spec: ListenSpec }> = []
+  #conns = new Set<Conn>()
+  #handshaking = new Set<Socket>()
+  #closed = false
+
+  constructor(
+    private readonly deps: ListenersDeps,
+    private readonly opts: ListenersOptions,
+  ) {}
+
+  async listen(specs: ListenSpec[]): Promise<void> {
+    for (const spec of specs) {
+      const server = createServer({ noDelay: true }, (socket) => this.#accept(socket, spec))
+      server.on('error', (err) => this.deps.logger.error('listener error', { err }))
+      if (spec.kind === 'net') {
+        await listenOn(server, { port: spec.port, host: spec.host })
+      } else {
+        await listenUnix(server, spec.path)
+        chmodSync(spec.path, 0o600)
+      }
+      this.#servers.push({ server, spec })
+    }
+  }
+
+  netPort(): number | undefined {
+    for (const { server, spec } of this.#servers) {
+      const a = server.address()
+      if (spec.kind === 'net' && a && typeof a === 'object') return a.port
+    }
+    return undefined
+  }
+
+  /** Hosts of the net listeners that serve a scope. */
+  hostsFor(scope: Scope): Array<string | undefined> {
+    const out: Array<string | undefined> = []
+    for (const { spec } of this.#servers) {
+      if (spec.kind !== 'net') continue
+      if (spec.scopes.includes(scope) || (scope === 'private' && spec.scopes.includes('local'))) out.push(spec.host)
+    }
+    return out
+  }
+
+  describeConnections(): Array<{ id: string; address: string; direction: 'in' | 'out'; transport: string; since: number }> {
+    return [...this.#conns].map((c) => ({ id: c.id, address: c.address, direction: 'in', transport: c.transport, since: c.since }))
+  }
+
+  #accept(socket: Socket, spec: ListenSpec): void {
+    const log = this.deps.logger
+    socket.on('error', () => {}) // reported through the handshake/rpc layers
+    if (this.#closed) return void socket.destroy()
+    if (spec.kind === 'unix') {
+      // Same as ssb-unix-socket + ssb-no-auth: the socket file is 0600, so whoever reaches it is us.
+      this.#attach(socket, this.deps.keys.id, 'unix:' + spec.path, 'unix')
+      return
+    }
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`
+    if (this.#handshaking.size >= (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES) ||
+        this.#conns.size >= (this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
+      log.warn('refusing connection: at capacity', { remote, handshakes: this.#handshaking.size, connections: this.#conns.size })
+      socket.destroy()
+      return
+    }
+    this.#handshaking.add(socket)
+    shsServer(socket, { keys: this.deps.keys, caps: this.opts.caps, timeoutMs: this.opts.handshakeTimeoutMs })
+      .then(({ stream, remoteId }) => {
+        this.#handshaking.delete(socket)
+        if (this.#closed) return void stream.destroy()
+        this.#attach(stream, remoteId, `net:${remote}`, 'net')
+      })
+      .catch((err: Error & { code?: string }) => {
+        this.#handshaking.delete(socket)
+        log.info('handshake failed', { remote, code: err.code, reason: err.message })
+      })
+  }
+
+  #attach(stream: Duplex, remoteId: string, address: string, transport: 'net' | 'unix'): void {
+    const isMaster = this.opts.masters.has(remoteId)
+    const log = this.deps.logger.child({ peer: remoteId.slice(0, 12) })
+    const rpc = createRpc(
+      { stream, api: this.deps.api, logger: log },
+      {
+        manifest: this.deps.manifest,
+        context: { remoteId, isMaster },
+        permissions: isMaster ? undefined : { allow: this.opts.anonymous },
+        // Local clients and our own key are never idle-dropped (secret-stack exempts api.id too).
+        inactivityTimeoutMs: isMaster ? undefined : this.opts.inactivityTimeoutMs,
+      },
+    )
+    const conn: Conn = { rpc, id: remoteId, address, transport, since: Date.now() }
+    this.#conns.add(conn)
+    log.debug('connected', { address, master: isMaster })
+    void rpc.whenClosed().then((err) => {
+      this.#conns.delete(conn)
+      if (err) log.info('connection closed', { address, code: err.code, reason: err.message })
+      else log.debug('connection closed', { address })
+    })
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    for (const s of this.#handshaking) s.destroy()
+    await Promise.all([...this.#conns].map((c) => c.rpc.close().catch(() => c.rpc.close(new Error('server closing')))))
+    await Promise.all(
+      this.#servers.map(({ server, spec }) =>
+        new Promise<void>((resolve) => server.close(() => resolve())).then(() => {
+          if (spec.kind === 'unix') {
+            try { unlinkSync(spec.path) } catch { /* already gone */ }
+          }
+        }),
+      ),
+    )
+  }
+}
+
+function listenOn(server: NetServer, opts: { port: number; host?: string | undefined }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err)
+    server.once('error', onError)
+    server.listen(opts.host === undefined ? { port: opts.port } : { port: opts.port, host: opts.host }, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+/** Listens on a unix socket, replacing a stale socket file that nobody answers on. */
+async function listenUnix(server: NetServer, path: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const attempt = (retry: boolean) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE' && retry) {
+          const probe = netConnect(path)
+          probe.once('connect', () => {
+            probe.destroy()
+            reject(new Error(`another server is already listening on ${path}`))
+          })
+          probe.once('error', () => {
+            try { unlinkSync(path) } catch { /* raced */ }
+            attempt(false)
+          })
+        } else reject(err)
+      }
+      server.once('error', onError)
+      server.listen(path, () => {
+        server.off('error', onError)
+        resolve()
+      })
+    }
+    attempt(true)
+  })
+}

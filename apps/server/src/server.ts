@@ -1,0 +1,231 @@
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import { openDb, type Db } from '@ssb/db'
+import { fromBase64, type Keys } from '@ssb/keys'
+import { mainNetCaps } from '@ssb/shs'
+import type { Manifest } from '@ssb/rpc'
+import { coreApi } from './core-api.js'
+import { CORE_MANIFEST, ANONYMOUS_METHODS } from './manifest.js'
+import { createLogger, type Logger } from './logger.js'
+import { loadOrCreateSecretSync } from './secret.js'
+import { Listeners, type ListenSpec } from './listeners.js'
+import { hostForScope, isWildcardHost, netAddress, type Scope } from './address.js'
+import { coreHelp } from './help.js'
+import type { ServerProgress, ServerStatus } from './types.js'
+import { VERSION } from './version.js'
+
+/** The parts of an ssb-config object the server reads (see @ssb/config SsbConfig). */
+export interface ServerConfig {
+  /** Data directory (`~/.ssb`). */
+  path: string
+  /** Identity; default: loaded from (or created in) `{path}/secret`. */
+  keys?: Keys
+  host?: string
+  /** TCP port; 0 picks a free one (see `server.port`). Default 8008. */
+  port?: number | string
+  caps?: { shs?: string; sign?: string | null }
+  /** Feed ids that get full rights (besides our own). */
+  master?: string[]
+  logging?: { level?: string }
+  timers?: { handshake?: number | string; inactivity?: number | string }
+  connections?: { incoming?: { net?: Array<{ host?: string; port?: number | string; scope?: string | string[] }>; unix?: unknown[] } }
+  /** Listen on `{path}/socket` for local no-auth clients (default true when `connections.incoming.unix` is absent or set). */
+  unixSocket?: boolean
+  [key: string]: unknown
+}
+
+export interface ServerDeps {
+  logger?: Logger
+}
+
+/** Store files live in their own folder so the JS server's flume files in ~/.ssb are never touched. */
+export const STORE_DIR = 'ssb-ts'
+/** secret-stack closes idle peer connections after this long (protocol.md trap 14). */
+const DEFAULT_INACTIVITY_MS = 600_000
+
+function toNumber(v: unknown, fallback: number): number {
+  const n = typeof v === 'string' ? Number(v) : v
+  return typeof n === 'number' && Number.isFinite(n) ? n : fallback
+}
+
+export class SsbServer {
+  readonly id: string
+  readonly keys: Keys
+  readonly config: ServerConfig
+  readonly logger: Logger
+  readonly manifestObject: Manifest = CORE_MANIFEST
+  #db: Db | undefined
+  #listeners: Listeners | undefined
+  #ready: Promise<void>
+  #closing: Promise<void> | undefined
+  #startedAt = Date.now()
+
+  constructor(config: ServerConfig, deps: ServerDeps = {}) {
+    if (!config || typeof config.path !== 'string') throw new TypeError('Server(config): config.path is required')
+    this.config = config
+    this.logger = deps.logger ?? createLogger({ level: config.logging?.level })
+    this.keys = config.keys ?? loadOrCreateSecretSync(join(config.path, 'secret'))
+    this.id = this.keys.id
+    this.#ready = this.#start()
+    this.#ready.catch(() => {}) // surfaced through ready()
+  }
+
+  /** Resolves when the store is open and every listener is up; rejects with the start-up error. */
+  ready(): Promise<void> {
+    return this.#ready
+  }
+
+  get db(): Db {
+    if (!this.#db) throw new Error('server is not ready: await server.ready()')
+    return this.#db
+  }
+
+  /** The TCP port the net listener is bound to (useful with port 0). */
+  get port(): number | undefined {
+    return this.#listeners?.netPort()
+  }
+
+  getManifest(): Manifest {
+    return this.manifestObject
+  }
+
+  manifest(): Manifest {
+    return this.manifestObject
+  }
+
+  /** Our multiserver address for a scope (default `device`), like secret-stack's getAddress. */
+  getAddress(scope: unknown = 'device'): string | null {
+    const s = (typeof scope === 'string' ? scope : 'device') as Scope
+    const port = this.port
+    if (port === undefined) return null
+    const key = this.keys.public.replace(/\.ed25519$/, '')
+    const hosts = this.#listeners?.hostsFor(s) ?? []
+    const addrs: string[] = []
+    for (const h of hosts) {
+      const host = isWildcardHost(h) ? hostForScope(s) : h
+      if (host) addrs.push(netAddress(host, port, key))
+    }
+    return addrs.length ? [...new Set(addrs)].join(';') : null
+  }
+
+  address(scope?: unknown): string | null {
+    return this.getAddress(scope)
+  }
+
+  progress(): ServerProgress {
+    const p = this.#db?.progress()
+    return { indexes: p?.indexes ?? { start: 0, current: 0, target: 0 } }
+  }
+
+  status(): ServerStatus {
+    const progress = this.progress()
+    return {
+      progress,
+      db: { path: join(this.config.path, STORE_DIR) },
+      sync: {
+        since: progress.indexes.current,
+        plugins: { indexes: progress.indexes.current },
+        sync: progress.indexes.current >= progress.indexes.target,
+      },
+      connections: this.#listeners?.describeConnections() ?? [],
+      uptime: Date.now() - this.#startedAt,
+    }
+  }
+
+  async #start(): Promise<void> {
+    const { config } = this
+    mkdirSync(config.path, { recursive: true })
+    const log = this.logger
+    this.#db = await openDb(
+      { keys: this.keys, logger: log.child({ scope: 'db' }) },
+      {
+        dir: join(config.path, STORE_DIR),
+        hmacKey: config.caps?.sign ?? null,
+        onProgress: (p) => log.info('indexing', { phase: p.phase, done: p.done, total: p.total }),
+      },
+    )
+    const db = this.#db
+    const api = coreApi({
+      id: this.id,
+      version: VERSION,
+      db,
+      manifest: () => this.manifestObject,
+      address: (scope) => this.getAddress(scope),
+      status: () => this.status(),
+      progress: () => this.progress(),
+      help: () => coreHelp(),
+    })
+    const masters = new Set<string>([this.id, ...(config.master ?? [])])
+    const caps = config.caps?.shs ? fromBase64(config.caps.shs) : mainNetCaps()
+    this.#listeners = new Listeners(
+      { keys: this.keys, logger: log.child({ scope: 'net' }), api, manifest: this.manifestObject },
+      {
+        caps,
+        masters,
+        anonymous: ANONYMOUS_METHODS,
+        handshakeTimeoutMs: toNumber(config.timers?.handshake, 5000),
+        inactivityTimeoutMs: toNumber(config.timers?.inactivity, DEFAULT_INACTIVITY_MS),
+      },
+    )
+    try {
+      await this.#listeners.listen(this.#listenSpecs())
+    } catch (err) {
+      await this.#listeners.close().catch(() => {})
+      await db.close().catch(() => {})
+      throw err
+    }
+    this.#writeManifest()
+    log.info('listening', { id: this.id, address: this.getAddress('device'), path: config.path })
+  }
+
+  #listenSpecs(): ListenSpec[] {
+    const { config } = this
+    const specs: ListenSpec[] = []
+    const net = config.connections?.incoming?.net
+    const defaultPort = toNumber(config.port, 8008)
+    if (Array.isArray(net) && net.length > 0) {
+      for (const entry of net) {
+        const scopes = ([] as string[]).concat(entry.scope ?? ['device', 'local', 'public'])
+        specs.push({ kind: 'net', host: entry.host, port: toNumber(entry.port, defaultPort), scopes })
+      }
+    } else {
+      specs.push({ kind: 'net', host: config.host, port: defaultPort, scopes: ['device', 'local', 'public'] })
+    }
+    const unix = config.connections?.incoming?.unix
+    if (config.unixSocket !== false && (unix === undefined || (Array.isArray(unix) && unix.length > 0))) {
+      specs.push({ kind: 'unix', path: join(config.path, 'socket') })
+    }
+    return specs
+  }
+
+  /** ssb-client and the CLI read `{path}/manifest.json` to know our methods. */
+  #writeManifest(): void {
+    const file = join(this.config.path, 'manifest.json')
+    const tmp = `${file}.${process.pid}.tmp`
+    writeFileSync(tmp, JSON.stringify(this.manifestObject, null, 2))
+    renameSync(tmp, file)
+  }
+
+  /** Closes connections (gracefully), listeners and the store. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#ready.catch(() => {})
+      await this.#listeners?.close()
+      await this.#db?.close()
+      this.logger.info('closed')
+    })()
+    return this.#closing
+  }
+}
+
+/** `Server(config)`: the JS API of ssb-server. Returns at once; `await server.ready()` to know it is up. */
+export function Server(config: ServerConfig, deps?: ServerDeps): SsbServer {
+  return new SsbServer(config, deps)
+}
+
+/** Starts a server and waits until it listens. */
+export async function startServer(config: ServerConfig, deps?: ServerDeps): Promise<SsbServer> {
+  const server = new SsbServer(config, deps)
+  await server.ready()
+  return server
+}
