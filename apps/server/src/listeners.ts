@@ -4,7 +4,7 @@ import { connect as netConnect } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { Keys } from '@ssb/keys'
 import { createRpc, type Api, type Manifest, type RpcConnection } from '@ssb/rpc'
-import { shsServer } from '@ssb/shs'
+import { shsClient, shsServer } from '@ssb/shs'
 import type { Logger } from './logger.js'
 import type { Scope } from './address.js'
 
@@ -17,6 +17,8 @@ export interface ListenersDeps {
   logger: Logger
   api: Api
   manifest: Manifest
+  /** Called for every new connection (peers and local clients), after RPC is attached. */
+  onConnection?: (conn: PeerConnection) => void
 }
 
 export interface ListenersOptions {
@@ -34,13 +36,19 @@ export interface ListenersOptions {
 export const DEFAULT_MAX_HANDSHAKES = 64
 export const DEFAULT_MAX_CONNECTIONS = 256
 
-interface Conn {
+/** One authenticated RPC connection, incoming or outgoing. */
+export interface PeerConnection {
   rpc: RpcConnection
+  /** The peer's feed id (our own id for local clients on the unix socket). */
   id: string
   address: string
   transport: 'net' | 'unix'
+  /** We dialled this peer (we are the SHS client and the RPC caller of ebt.replicate). */
+  isClient: boolean
+  isMaster: boolean
   since: number
 }
+type Conn = PeerConnection
 
 /** Accepts net (SHS + box-stream) and unix-socket (no-auth, like ssb-unix-socket) connections. */
 export class Listeners {
@@ -87,7 +95,13 @@ export class Listeners {
   }
 
   describeConnections(): Array<{ id: string; address: string; direction: 'in' | 'out'; transport: string; since: number }> {
-    return [...this.#conns].map((c) => ({ id: c.id, address: c.address, direction: 'in', transport: c.transport, since: c.since }))
+    return [...this.#conns].map((c) => ({
+      id: c.id,
+      address: c.address,
+      direction: c.isClient ? 'out' : 'in',
+      transport: c.transport,
+      since: c.since,
+    }))
   }
 
   #accept(socket: Socket, spec: ListenSpec): void {
@@ -96,7 +110,7 @@ export class Listeners {
     if (this.#closed) return void socket.destroy()
     if (spec.kind === 'unix') {
       // Same as ssb-unix-socket + ssb-no-auth: the socket file is 0600, so whoever reaches it is us.
-      this.#attach(socket, this.deps.keys.id, 'unix:' + spec.path, 'unix')
+      this.#attach(socket, this.deps.keys.id, 'unix:' + spec.path, 'unix', false)
       return
     }
     const remote = `${socket.remoteAddress}:${socket.remotePort}`
@@ -111,7 +125,7 @@ export class Listeners {
       .then(({ stream, remoteId }) => {
         this.#handshaking.delete(socket)
         if (this.#closed) return void stream.destroy()
-        this.#attach(stream, remoteId, `net:${remote}`, 'net')
+        this.#attach(stream, remoteId, `net:${remote}`, 'net', false)
       })
       .catch((err: Error & { code?: string }) => {
         this.#handshaking.delete(socket)
@@ -119,7 +133,43 @@ export class Listeners {
       })
   }
 
-  #attach(stream: Duplex, remoteId: string, address: string, transport: 'net' | 'unix'): void {
+  /** Dials a peer (`net:host:port~shs:key`) with SHS; resolves once RPC is attached. */
+  async connect(target: { host: string; port: number; key: Uint8Array; address: string }): Promise<PeerConnection> {
+    if (this.#closed) throw new Error('server is closing')
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = netConnect({ host: target.host, port: target.port, noDelay: true })
+      const timer = setTimeout(() => {
+        s.destroy()
+        reject(new Error(`connect timeout: ${target.address}`))
+      }, this.opts.handshakeTimeoutMs)
+      s.once('error', (err) => {
+        clearTimeout(timer)
+        reject(err)
+      })
+      s.once('connect', () => {
+        clearTimeout(timer)
+        resolve(s)
+      })
+    })
+    socket.on('error', () => {})
+    const { stream, remoteId } = await shsClient(socket, {
+      keys: this.deps.keys,
+      serverPublicKey: target.key,
+      caps: this.opts.caps,
+      timeoutMs: this.opts.handshakeTimeoutMs,
+    })
+    if (this.#closed) {
+      stream.destroy()
+      throw new Error('server is closing')
+    }
+    return this.#attach(stream, remoteId, target.address, 'net', true)
+  }
+
+  connections(): PeerConnection[] {
+    return [...this.#conns]
+  }
+
+  #attach(stream: Duplex, remoteId: string, address: string, transport: 'net' | 'unix', isClient: boolean): PeerConnection {
     const isMaster = this.opts.masters.has(remoteId)
     const log = this.deps.logger.child({ peer: remoteId.slice(0, 12) })
     const rpc = createRpc(
@@ -132,14 +182,20 @@ export class Listeners {
         inactivityTimeoutMs: isMaster ? undefined : this.opts.inactivityTimeoutMs,
       },
     )
-    const conn: Conn = { rpc, id: remoteId, address, transport, since: Date.now() }
+    const conn: Conn = { rpc, id: remoteId, address, transport, isClient, isMaster, since: Date.now() }
     this.#conns.add(conn)
-    log.debug('connected', { address, master: isMaster })
+    log.debug('connected', { address, master: isMaster, isClient })
     void rpc.whenClosed().then((err) => {
       this.#conns.delete(conn)
       if (err) log.info('connection closed', { address, code: err.code, reason: err.message })
       else log.debug('connection closed', { address })
     })
+    try {
+      this.deps.onConnection?.(conn)
+    } catch (err) {
+      log.error('connection hook failed', { err })
+    }
+    return conn
   }
 
   async close(): Promise<void> {

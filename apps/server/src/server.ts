@@ -8,8 +8,8 @@ import { coreApi } from './core-api.js'
 import { CORE_MANIFEST, ANONYMOUS_METHODS } from './manifest.js'
 import { createLogger, type Logger } from './logger.js'
 import { loadOrCreateSecretSync } from './secret.js'
-import { Listeners, type ListenSpec } from './listeners.js'
-import { hostForScope, isWildcardHost, netAddress, type Scope } from './address.js'
+import { Listeners, type ListenSpec, type PeerConnection } from './listeners.js'
+import { hostForScope, isWildcardHost, netAddress, parseNetAddress, type Scope } from './address.js'
 import { coreHelp } from './help.js'
 import type { ServerProgress, ServerStatus } from './types.js'
 import { VERSION } from './version.js'
@@ -204,6 +204,22 @@ export class SsbServer {
     const tmp = `${file}.${process.pid}.tmp`
     writeFileSync(tmp, JSON.stringify(this.manifestObject, null, 2))
     renameSync(tmp, file)
+  }
+
+  /**
+   * Dials a peer (`net:host:port~shs:key`, legacy `host:port:@key.ed25519`, or `{host, port, key}`)
+   * and attaches RPC; resolves with the connection once the handshake is done.
+   */
+  async connect(address: unknown): Promise<PeerConnection> {
+    await this.#ready
+    const target = parseNetAddress(address, fromBase64)
+    if (!target) throw new Error(`not a dialable address: ${JSON.stringify(address)}`)
+    return this.#listeners!.connect(target)
+  }
+
+  /** Open connections, peers and local clients. */
+  connections(): PeerConnection[] {
+    return this.#listeners?.connections() ?? []
   }
 
   /** Closes connections (gracefully), listeners and the store. Safe to call twice. */
