@@ -1,0 +1,79 @@
+import sodium from 'sodium-native'
+import { asBuffer, asUint8Array, checkBytes, incrementNonce } from './bytes.js'
+import { BOXED_HEADER_BYTES, HEADER_PLAINTEXT_BYTES, KEY_BYTES, MAX_BOX_BODY_BYTES, NONCE_BYTES } from './constants.js'
+import { BoxStreamError } from './errors.js'
+
+export interface Boxer {
+  /**
+   * Encrypts `plaintext` as boxes of at most MAX_BOX_BODY_BYTES each and returns the wire
+   * bytes (34-byte header + body per box). An empty plaintext yields an empty array.
+   */
+  box(plaintext: Uint8Array): Uint8Array
+  /** The 34-byte goodbye (boxed 18 zero bytes). The boxer cannot be used afterwards. */
+  goodbye(): Uint8Array
+  readonly ended: boolean
+}
+
+/** Writer half of a box stream. `key` (32 bytes) and `nonce` (24 bytes) are copied. */
+export function createBoxer(key: Uint8Array, nonce: Uint8Array): Boxer {
+  checkBytes(key, KEY_BYTES, 'createBoxer key')
+  checkBytes(nonce, NONCE_BYTES, 'createBoxer nonce')
+  const secret = Buffer.from(key)
+  const headerNonce = Buffer.from(nonce)
+  const bodyNonce = Buffer.alloc(NONCE_BYTES)
+  const header = Buffer.alloc(HEADER_PLAINTEXT_BYTES)
+  const headerMac = header.subarray(2)
+  let ended = false
+
+  const checkOpen = (): void => {
+    if (ended) throw new BoxStreamError('BOX_ENDED', 'box stream writer already sent its goodbye')
+  }
+
+  return {
+    get ended() {
+      return ended
+    },
+
+    box(plaintext) {
+      checkOpen()
+      const total = plaintext.length
+      if (total === 0) return new Uint8Array(0)
+      const boxes = Math.ceil(total / MAX_BOX_BODY_BYTES)
+      const out = Buffer.allocUnsafeSlow(boxes * BOXED_HEADER_BYTES + total)
+      const src = asBuffer(plaintext)
+      let read = 0
+      let written = 0
+      while (read < total) {
+        const length = Math.min(MAX_BOX_BODY_BYTES, total - read)
+        const bodyStart = written + BOXED_HEADER_BYTES
+        bodyNonce.set(headerNonce)
+        incrementNonce(bodyNonce)
+        // The body MAC travels inside the header, so the body is boxed in detached mode.
+        sodium.crypto_secretbox_detached(
+          out.subarray(bodyStart, bodyStart + length),
+          headerMac,
+          src.subarray(read, read + length),
+          bodyNonce,
+          secret,
+        )
+        header.writeUInt16BE(length, 0)
+        sodium.crypto_secretbox_easy(out.subarray(written, bodyStart), header, headerNonce, secret)
+        headerNonce.set(bodyNonce)
+        incrementNonce(headerNonce)
+        read += length
+        written = bodyStart + length
+      }
+      return asUint8Array(out)
+    },
+
+    goodbye() {
+      checkOpen()
+      ended = true
+      const out = Buffer.alloc(BOXED_HEADER_BYTES)
+      sodium.crypto_secretbox_easy(out, Buffer.alloc(HEADER_PLAINTEXT_BYTES), headerNonce, secret)
+      sodium.sodium_memzero(secret)
+      sodium.sodium_memzero(header)
+      return asUint8Array(out)
+    },
+  }
+}

@@ -1,0 +1,82 @@
+import fc from 'fast-check'
+import { expect, test } from 'vitest'
+import { BoxStreamError, createBoxer, createUnboxer } from '../src/index.js'
+import { concat } from './vectors.js'
+
+const keyArb = fc.uint8Array({ minLength: 32, maxLength: 32 })
+const nonceArb = fc.uint8Array({ minLength: 24, maxLength: 24 })
+const writesArb = fc.array(fc.uint8Array({ maxLength: 9000 }), { maxLength: 6 })
+
+function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
+  const parts: Uint8Array[] = []
+  let prev = 0
+  for (const p of [...points, bytes.length]) {
+    parts.push(bytes.subarray(prev, p))
+    prev = p
+  }
+  return parts
+}
+
+function boxAll(key: Uint8Array, nonce: Uint8Array, writes: Uint8Array[]): Uint8Array {
+  const boxer = createBoxer(key, nonce)
+  return concat([...writes.map((w) => boxer.box(w)), boxer.goodbye()])
+}
+
+/** Runs the whole input through an unboxer; returns the plaintext or the error thrown. */
+function unboxAll(key: Uint8Array, nonce: Uint8Array, parts: Uint8Array[]): Uint8Array | unknown {
+  const unboxer = createUnboxer(key, nonce)
+  try {
+    const out: Uint8Array[] = []
+    for (const p of parts) out.push(...unboxer.push(p))
+    unboxer.end()
+    return concat(out)
+  } catch (err) {
+    return err
+  }
+}
+
+test('random plaintexts round-trip through random chunkings', () => {
+  fc.assert(
+    fc.property(keyArb, nonceArb, writesArb, fc.array(fc.nat(), { maxLength: 12 }), (key, nonce, writes, cuts) => {
+      const wire = boxAll(key, nonce, writes)
+      expect(unboxAll(key, nonce, split(wire, cuts))).toEqual(concat(writes))
+    }),
+    { numRuns: 200 },
+  )
+})
+
+test('random bytes only ever produce BoxStreamError', () => {
+  fc.assert(
+    fc.property(keyArb, nonceArb, fc.uint8Array({ maxLength: 5000 }), fc.array(fc.nat(), { maxLength: 5 }), (key, nonce, bytes, cuts) => {
+      const result = unboxAll(key, nonce, split(bytes, cuts))
+      expect(result).toBeInstanceOf(BoxStreamError)
+    }),
+    { numRuns: 500 },
+  )
+})
+
+test('any flipped bit in a valid stream is detected', () => {
+  fc.assert(
+    fc.property(keyArb, nonceArb, writesArb, fc.nat(), fc.integer({ min: 0, max: 7 }), (key, nonce, writes, at, bit) => {
+      const wire = boxAll(key, nonce, writes).slice()
+      wire[at % wire.length]! ^= 1 << bit
+      const result = unboxAll(key, nonce, [wire])
+      expect(result).toBeInstanceOf(BoxStreamError)
+      expect(['BOX_BAD_HEADER', 'BOX_BAD_BODY']).toContain((result as BoxStreamError).code)
+    }),
+    { numRuns: 300 },
+  )
+})
+
+test('a truncated valid stream is BOX_UNEXPECTED_END, never a crash or a silent end', () => {
+  fc.assert(
+    fc.property(keyArb, nonceArb, writesArb, fc.nat(), (key, nonce, writes, cut) => {
+      const wire = boxAll(key, nonce, writes)
+      const result = unboxAll(key, nonce, [wire.subarray(0, cut % wire.length)])
+      expect(result).toBeInstanceOf(BoxStreamError)
+      expect((result as BoxStreamError).code).toBe('BOX_UNEXPECTED_END')
+    }),
+    { numRuns: 300 },
+  )
+})

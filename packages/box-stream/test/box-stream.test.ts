@@ -1,0 +1,172 @@
+import sodium from 'sodium-native'
+import { describe, expect, test } from 'vitest'
+import {
+  BoxStreamError,
+  createBoxer,
+  createUnboxer,
+  incrementNonce,
+  MAX_BOX_BODY_BYTES,
+  BOXED_HEADER_BYTES,
+} from '../src/index.js'
+import { concat, hex, toHex, vectors } from './vectors.js'
+
+const key = new Uint8Array(32).fill(7)
+const nonce = new Uint8Array(24).fill(9)
+
+function expectBoxError(fn: () => unknown, code: string): void {
+  let caught: unknown
+  try {
+    fn()
+  } catch (err) {
+    caught = err
+  }
+  expect(caught).toBeInstanceOf(BoxStreamError)
+  expect((caught as BoxStreamError).name).toBe('BoxStreamError')
+  expect((caught as BoxStreamError).code).toBe(code)
+}
+
+describe('vectors (interop/vectors/box-stream.json)', () => {
+  test.each(vectors)('$description: boxer output is byte-exact', (v) => {
+    const boxer = createBoxer(hex(v.key), hex(v.nonce))
+    const wire = concat([...v.writes.map((w) => boxer.box(hex(w))), boxer.goodbye()])
+    expect(toHex(wire)).toBe(v.wire)
+  })
+
+  test.each(vectors)('$description: unboxer recovers the writes, one byte at a time', (v) => {
+    const unboxer = createUnboxer(hex(v.key), hex(v.nonce))
+    const wire = hex(v.wire)
+    const out: Uint8Array[] = []
+    for (let i = 0; i < wire.length; i++) out.push(...unboxer.push(wire.subarray(i, i + 1)))
+    expect(unboxer.ended).toBe(true)
+    unboxer.end()
+    expect(toHex(concat(out))).toBe(v.writes.join(''))
+  })
+
+  test('protocol.md §5.1: header, body and goodbye separately', () => {
+    const v = vectors[0]!
+    const boxer = createBoxer(hex(v.key), hex(v.nonce))
+    const boxed = boxer.box(hex(v.writes[0]!))
+    expect(toHex(boxed.subarray(0, BOXED_HEADER_BYTES))).toBe(v.header)
+    expect(toHex(boxed.subarray(BOXED_HEADER_BYTES))).toBe(v.body)
+    expect(toHex(boxer.goodbye())).toBe(v.goodbye)
+  })
+})
+
+describe('boxer', () => {
+  test('splits into boxes of at most 4096 bytes and skips empty writes', () => {
+    const boxer = createBoxer(key, nonce)
+    expect(boxer.box(new Uint8Array(0))).toHaveLength(0)
+    expect(boxer.box(new Uint8Array(MAX_BOX_BODY_BYTES))).toHaveLength(34 + 4096)
+    expect(boxer.box(new Uint8Array(MAX_BOX_BODY_BYTES + 1))).toHaveLength(2 * 34 + 4097)
+  })
+
+  test('box after goodbye throws BOX_ENDED', () => {
+    const boxer = createBoxer(key, nonce)
+    boxer.goodbye()
+    expect(boxer.ended).toBe(true)
+    expectBoxError(() => boxer.box(new Uint8Array(1)), 'BOX_ENDED')
+    expectBoxError(() => boxer.goodbye(), 'BOX_ENDED')
+  })
+
+  test('rejects keys and nonces of the wrong length', () => {
+    expectBoxError(() => createBoxer(new Uint8Array(31), nonce), 'BOX_INVALID_ARGUMENT')
+    expectBoxError(() => createBoxer(key, new Uint8Array(25)), 'BOX_INVALID_ARGUMENT')
+    expectBoxError(() => createUnboxer(key, 'x' as unknown as Uint8Array), 'BOX_INVALID_ARGUMENT')
+  })
+
+  test('does not keep references to the caller key and nonce', () => {
+    const k = key.slice()
+    const n = nonce.slice()
+    const boxer = createBoxer(k, n)
+    k.fill(0)
+    n.fill(0)
+    const unboxer = createUnboxer(key, nonce)
+    expect(toHex(concat(unboxer.push(boxer.box(hex('abcd')))))).toBe('abcd')
+  })
+})
+
+describe('incrementNonce', () => {
+  test('big-endian with carry across all 24 bytes', () => {
+    const cases: [string, string][] = [
+      ['00'.repeat(24), '00'.repeat(23) + '01'],
+      ['00'.repeat(23) + 'ff', '00'.repeat(22) + '0100'],
+      ['00' + 'ff'.repeat(23), '01' + '00'.repeat(23)],
+      ['ff'.repeat(24), '00'.repeat(24)],
+      ['12'.repeat(22) + 'feff', '12'.repeat(22) + 'ff00'],
+    ]
+    for (const [from, to] of cases) {
+      const n = hex(from)
+      incrementNonce(n)
+      expect(toHex(n)).toBe(to)
+    }
+  })
+})
+
+describe('unboxer', () => {
+  const wireOf = (...writes: Uint8Array[]): Uint8Array => {
+    const boxer = createBoxer(key, nonce)
+    return concat([...writes.map((w) => boxer.box(w)), boxer.goodbye()])
+  }
+
+  test('a flipped header byte is BOX_BAD_HEADER, and the error sticks', () => {
+    const wire = wireOf(new Uint8Array(100).fill(1))
+    wire[5]! ^= 1
+    const unboxer = createUnboxer(key, nonce)
+    expectBoxError(() => unboxer.push(wire), 'BOX_BAD_HEADER')
+    expectBoxError(() => unboxer.push(new Uint8Array(1)), 'BOX_BAD_HEADER')
+    expectBoxError(() => unboxer.end(), 'BOX_BAD_HEADER')
+  })
+
+  test('a flipped body byte is BOX_BAD_BODY', () => {
+    const wire = wireOf(new Uint8Array(100).fill(1))
+    wire[BOXED_HEADER_BYTES + 50]! ^= 0x80
+    expectBoxError(() => createUnboxer(key, nonce).push(wire), 'BOX_BAD_BODY')
+  })
+
+  test('an authentic header claiming more than 4096 bytes is BOX_TOO_LONG', () => {
+    const header = Buffer.alloc(18)
+    header.writeUInt16BE(MAX_BOX_BODY_BYTES + 1, 0)
+    const boxed = Buffer.alloc(34)
+    sodium.crypto_secretbox_easy(boxed, header, Buffer.from(nonce), Buffer.from(key))
+    const unboxer = createUnboxer(key, nonce)
+    expectBoxError(() => unboxer.push(boxed), 'BOX_TOO_LONG')
+    expect(unboxer.buffered).toBe(0)
+  })
+
+  test('input that stops before the goodbye is BOX_UNEXPECTED_END', () => {
+    const wire = wireOf(new Uint8Array(5000).fill(2))
+    const unboxer = createUnboxer(key, nonce)
+    const out = unboxer.push(wire.subarray(0, wire.length - 34))
+    expect(concat(out)).toEqual(new Uint8Array(5000).fill(2))
+    expect(unboxer.ended).toBe(false)
+    expectBoxError(() => unboxer.end(), 'BOX_UNEXPECTED_END')
+  })
+
+  test('a box that decrypts with the wrong key is BOX_BAD_HEADER', () => {
+    const wire = wireOf(new Uint8Array(10))
+    expectBoxError(() => createUnboxer(new Uint8Array(32).fill(8), nonce).push(wire), 'BOX_BAD_HEADER')
+  })
+
+  test('bytes after the goodbye are ignored', () => {
+    const wire = wireOf(hex('0102'))
+    const unboxer = createUnboxer(key, nonce)
+    const out = unboxer.push(concat([wire, new Uint8Array(100).fill(0xaa)]))
+    expect(toHex(concat(out))).toBe('0102')
+    expect(unboxer.ended).toBe(true)
+    expect(unboxer.push(new Uint8Array(50))).toEqual([])
+  })
+
+  test('holds at most one partial header or body', () => {
+    const wire = wireOf(new Uint8Array(3 * MAX_BOX_BODY_BYTES + 17).fill(3))
+    const unboxer = createUnboxer(key, nonce)
+    let max = 0
+    let total = 0
+    for (let i = 0; i < wire.length; i += 97) {
+      total += concat(unboxer.push(wire.subarray(i, i + 97))).length
+      max = Math.max(max, unboxer.buffered)
+    }
+    expect(total).toBe(3 * MAX_BOX_BODY_BYTES + 17)
+    expect(max).toBeLessThan(MAX_BOX_BODY_BYTES)
+    expect(max).toBeGreaterThan(MAX_BOX_BODY_BYTES - 97)
+  })
+})
