@@ -12,6 +12,10 @@ export interface CoreDeps {
   status: () => ServerStatus
   progress: () => object
   help: () => object
+  /** A peer asked for a live history stream (legacy replication, protocol.md trap 13). */
+  onHistoryRequest?: (call: CallInfo) => void
+  /** Whether `author` blocks `peer`: its feed is then not served to that peer. */
+  isBlocked?: (author: string, peer: string) => boolean
 }
 
 const MAX_CONTENT_TYPE = 52
@@ -87,7 +91,12 @@ export function coreApi(deps: CoreDeps): Api {
     },
     getVectorClock: () => db.getVectorClock(),
     latest: (_args: unknown[], call: CallInfo) => db.latest({ signal: call.signal }),
-    createHistoryStream: (args: unknown[], call: CallInfo) => db.createHistoryStream(historyArgs(args, call.signal)),
+    createHistoryStream: (args: unknown[], call: CallInfo) => {
+      const opts = historyArgs(args, call.signal)
+      if (!call.isMaster && deps.isBlocked?.(opts.id, call.remoteId)) return []
+      if (opts.live === true) deps.onHistoryRequest?.(call)
+      return db.createHistoryStream(opts)
+    },
     createUserStream: (args: unknown[], call: CallInfo) => {
       const o = streamOpts(optsArg(args, 'createUserStream'), call.signal)
       feedIdArg(o.id, 'createUserStream')

@@ -1,4 +1,4 @@
-import type { Manifest } from '@ssb/rpc'
+import type { Api, Manifest } from '@ssb/rpc'
 
 /**
  * The core methods with the names and types ssb-server 16 publishes (protocol.md §7): secret-stack's
@@ -69,4 +69,16 @@ export function hasMethod(manifest: Manifest, name: string[]): boolean {
     node = Object.prototype.hasOwnProperty.call(node, part) ? node[part] : undefined
   }
   return typeof node === 'string'
+}
+
+/** Merge handler trees the same way as manifests. */
+export function mergeApis(...parts: Api[]): Api {
+  const out: Api = {}
+  for (const part of parts) {
+    for (const [name, h] of Object.entries(part)) {
+      const existing = out[name]
+      out[name] = typeof h === 'object' && existing && typeof existing === 'object' ? mergeApis(existing, h) : h
+    }
+  }
+  return out
 }

@@ -1,11 +1,17 @@
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { openDb, type Db } from '@ssb/db'
-import { fromBase64, type Keys } from '@ssb/keys'
+import { fromBase64, type FeedId, type Keys } from '@ssb/keys'
 import { mainNetCaps } from '@ssb/shs'
 import type { Manifest } from '@ssb/rpc'
 import { coreApi } from './core-api.js'
-import { CORE_MANIFEST, ANONYMOUS_METHODS } from './manifest.js'
+import { CORE_MANIFEST, ANONYMOUS_METHODS, hasMethod, mergeApis, mergeManifests } from './manifest.js'
+import { createReplication } from './replication.js'
+import { createBlobs } from './blobs.js'
+import { createPrivate, createPrivateHooks } from './private.js'
+import { DEFAULT_MAX_BLOB_BYTES } from '@ssb/blobs'
+import type { MsgValue } from '@ssb/feed'
+import type { Subsystem } from './subsystem.js'
 import { createLogger, type Logger } from './logger.js'
 import { loadOrCreateSecretSync } from './secret.js'
 import { Listeners, type ListenSpec, type PeerConnection } from './listeners.js'
@@ -53,7 +59,8 @@ export class SsbServer {
   readonly keys: Keys
   readonly config: ServerConfig
   readonly logger: Logger
-  readonly manifestObject: Manifest = CORE_MANIFEST
+  manifestObject: Manifest = CORE_MANIFEST
+  #subsystems: Subsystem[] = []
   #db: Db | undefined
   #listeners: Listeners | undefined
   #ready: Promise<void>
@@ -114,7 +121,12 @@ export class SsbServer {
 
   progress(): ServerProgress {
     const p = this.#db?.progress()
-    return { indexes: p?.indexes ?? { start: 0, current: 0, target: 0 } }
+    const out: ServerProgress = { indexes: p?.indexes ?? { start: 0, current: 0, target: 0 } }
+    for (const sub of this.#subsystems) {
+      const extra = sub.progress?.()
+      if (extra !== undefined) out[sub.name === 'replication' ? 'ebt' : sub.name] = extra
+    }
+    return out
   }
 
   status(): ServerStatus {
@@ -136,16 +148,38 @@ export class SsbServer {
     const { config } = this
     mkdirSync(config.path, { recursive: true })
     const log = this.logger
+    const privateHooks = createPrivateHooks(this.keys)
     this.#db = await openDb(
       { keys: this.keys, logger: log.child({ scope: 'db' }) },
       {
         dir: join(config.path, STORE_DIR),
         hmacKey: config.caps?.sign ?? null,
+        box: privateHooks.box,
+        unbox: privateHooks.unbox,
         onProgress: (p) => log.info('indexing', { phase: p.phase, done: p.done, total: p.total }),
       },
     )
     const db = this.#db
-    const api = coreApi({
+    const replication = createReplication(
+      { id: this.id as FeedId, db, logger: log, dir: join(config.path, STORE_DIR) },
+      { hops: toNumber((config.friends as { hops?: unknown } | undefined)?.hops, 2) },
+    )
+    const blobsConfig = (config.blobs ?? {}) as { max?: unknown; quota?: unknown; autoWant?: unknown; sympathy?: unknown }
+    const blobs = await createBlobs(
+      { id: this.id, db, logger: log, dir: join(config.path, 'blobs') },
+      {
+        max: toNumber(blobsConfig.max, DEFAULT_MAX_BLOB_BYTES),
+        quotaBytes: toNumber(blobsConfig.quota, 0),
+        autoWant: blobsConfig.autoWant !== false,
+        sympathy: toNumber(blobsConfig.sympathy, 3),
+      },
+    )
+    const priv = createPrivate({
+      publish: (content) => db.publish(content),
+      unbox: (box) => privateHooks.unbox({ content: box } as MsgValue),
+    })
+    this.#subsystems = [replication, blobs, priv]
+    const core = coreApi({
       id: this.id,
       version: VERSION,
       db,
@@ -154,15 +188,30 @@ export class SsbServer {
       status: () => this.status(),
       progress: () => this.progress(),
       help: () => coreHelp(),
+      onHistoryRequest: (call) => {
+        if (call.remoteId !== this.id) replication.onHistoryRequest(call.connection, call.remoteId)
+      },
+      isBlocked: (author, peer) => replication.friends.isBlocking({ source: author as FeedId, dest: peer as FeedId }),
     })
+    this.manifestObject = mergeManifests(CORE_MANIFEST, ...this.#subsystems.map((x) => x.manifest))
+    const api = mergeApis(core, ...this.#subsystems.map((x) => x.api))
+    const anonymous = [...ANONYMOUS_METHODS.filter((m) => hasMethod(this.manifestObject, m.split('.'))), ...this.#subsystems.flatMap((x) => x.anonymous ?? [])]
     const masters = new Set<string>([this.id, ...(config.master ?? [])])
     const caps = config.caps?.shs ? fromBase64(config.caps.shs) : mainNetCaps()
     this.#listeners = new Listeners(
-      { keys: this.keys, logger: log.child({ scope: 'net' }), api, manifest: this.manifestObject },
+      {
+        keys: this.keys,
+        logger: log.child({ scope: 'net' }),
+        api,
+        manifest: this.manifestObject,
+        onConnection: (conn) => {
+          for (const sub of this.#subsystems) sub.onConnection?.(conn)
+        },
+      },
       {
         caps,
         masters,
-        anonymous: ANONYMOUS_METHODS,
+        anonymous: [...new Set(anonymous)],
         handshakeTimeoutMs: toNumber(config.timers?.handshake, 5000),
         inactivityTimeoutMs: toNumber(config.timers?.inactivity, DEFAULT_INACTIVITY_MS),
       },
@@ -227,6 +276,7 @@ export class SsbServer {
     this.#closing ??= (async () => {
       await this.#ready.catch(() => {})
       await this.#listeners?.close()
+      for (const sub of this.#subsystems) await sub.close?.().catch((err: unknown) => this.logger.error('close failed', { subsystem: sub.name, err }))
       await this.#db?.close()
       this.logger.info('closed')
     })()
