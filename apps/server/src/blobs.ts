@@ -1,7 +1,7 @@
 import { createBlobsSync, openBlobStore, DEFAULT_MAX_BLOB_BYTES, type BlobStore, type BlobsSync, type BlobsPeerHandle } from '@ssb/blobs'
 import type { Db } from '@ssb/db'
 import { isBlobId } from '@ssb/keys'
-import type { Api, CallInfo, RpcConnection } from '@ssb/rpc'
+import type { Api, CallInfo, Manifest, RpcConnection } from '@ssb/rpc'
 import { badArgs, isPlainObject } from './args.js'
 import type { PeerConnection } from './listeners.js'
 import type { Logger } from './logger.js'
@@ -42,6 +42,23 @@ function blobLinks(content: unknown, out: Set<string>, depth = 0): void {
   } else if (content && typeof content === 'object') {
     for (const v of Object.values(content)) blobLinks(v, out, depth + 1)
   }
+}
+
+export const BLOBS_MANIFEST: Manifest = {
+  blobs: {
+    get: 'source',
+    getSlice: 'source',
+    add: 'sink',
+    rm: 'async',
+    ls: 'source',
+    has: 'async',
+    size: 'async',
+    meta: 'async',
+    want: 'async',
+    push: 'async',
+    changes: 'source',
+    createWants: 'source',
+  },
 }
 
 export interface Blobs extends Subsystem {
@@ -151,22 +168,7 @@ export async function createBlobs(deps: { id: string; db: Db; logger: Logger; di
     name: 'blobs',
     store,
     sync,
-    manifest: {
-      blobs: {
-        get: 'source',
-        getSlice: 'source',
-        add: 'sink',
-        rm: 'async',
-        ls: 'source',
-        has: 'async',
-        size: 'async',
-        meta: 'async',
-        want: 'async',
-        push: 'async',
-        changes: 'source',
-        createWants: 'source',
-      },
-    },
+    manifest: BLOBS_MANIFEST,
     api,
     anonymous: ['blobs.has', 'blobs.get', 'blobs.getSlice', 'blobs.changes', 'blobs.createWants'],
     onConnection(conn: PeerConnection) {

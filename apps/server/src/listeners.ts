@@ -34,6 +34,8 @@ export interface ListenersOptions {
 }
 
 export const DEFAULT_MAX_HANDSHAKES = 64
+/** Accepted sockets waiting for a handshake slot; beyond this a burst is refused at accept. */
+export const MAX_QUEUED_SOCKETS = 1024
 export const DEFAULT_MAX_CONNECTIONS = 256
 
 /** One authenticated RPC connection, incoming or outgoing. */
@@ -55,6 +57,7 @@ export class Listeners {
   #servers: Array<{ server: NetServer; spec: ListenSpec }> = []
   #conns = new Set<Conn>()
   #handshaking = new Set<Socket>()
+  #queued: Array<{ socket: Socket; remote: string }> = []
   #closed = false
 
   constructor(
@@ -114,21 +117,37 @@ export class Listeners {
       return
     }
     const remote = `${socket.remoteAddress}:${socket.remotePort}`
-    if (this.#handshaking.size >= (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES) ||
-        this.#conns.size >= (this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
-      log.warn('refusing connection: at capacity', { remote, handshakes: this.#handshaking.size, connections: this.#conns.size })
+    if (this.#conns.size >= (this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS) || this.#queued.length >= MAX_QUEUED_SOCKETS) {
+      log.warn('refusing connection: at capacity', { remote, queued: this.#queued.length, connections: this.#conns.size })
       socket.destroy()
       return
     }
+    if (this.#handshaking.size >= (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES)) {
+      // A burst waits for a handshake slot instead of being reset; its timer starts with the handshake.
+      this.#queued.push({ socket, remote })
+      return
+    }
+    this.#handshake(socket, remote)
+  }
+
+  #handshake(socket: Socket, remote: string): void {
+    const log = this.deps.logger
     this.#handshaking.add(socket)
+    const done = () => {
+      this.#handshaking.delete(socket)
+      while (this.#queued.length > 0 && this.#handshaking.size < (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES)) {
+        const next = this.#queued.shift()!
+        if (!next.socket.destroyed && !this.#closed) this.#handshake(next.socket, next.remote)
+      }
+    }
     shsServer(socket, { keys: this.deps.keys, caps: this.opts.caps, timeoutMs: this.opts.handshakeTimeoutMs })
       .then(({ stream, remoteId }) => {
-        this.#handshaking.delete(socket)
+        done()
         if (this.#closed) return void stream.destroy()
         this.#attach(stream, remoteId, `net:${remote}`, 'net', false)
       })
       .catch((err: Error & { code?: string }) => {
-        this.#handshaking.delete(socket)
+        done()
         log.info('handshake failed', { remote, code: err.code, reason: err.message })
       })
   }
@@ -201,6 +220,7 @@ export class Listeners {
   async close(): Promise<void> {
     this.#closed = true
     for (const s of this.#handshaking) s.destroy()
+    for (const q of this.#queued.splice(0)) q.socket.destroy()
     await Promise.all([...this.#conns].map((c) => c.rpc.close().catch(() => c.rpc.close(new Error('server closing')))))
     await Promise.all(
       this.#servers.map(({ server, spec }) =>

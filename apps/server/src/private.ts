@@ -1,7 +1,7 @@
 import type { MsgValue } from '@ssb/feed'
 import { fromBase64, isFeedId, type Keys } from '@ssb/keys'
 import { boxContent, createUnboxer, unboxContentWithKey } from '@ssb/private-box'
-import type { Api } from '@ssb/rpc'
+import type { Api, Manifest } from '@ssb/rpc'
 import { badArgs, isPlainObject } from './args.js'
 import type { Subsystem } from './subsystem.js'
 
@@ -41,6 +41,8 @@ export function createPrivateHooks(keys: Keys) {
   }
 }
 
+export const PRIVATE_MANIFEST: Manifest = { private: { publish: 'async', unbox: 'sync' }, private1: { unbox: 'sync' } }
+
 /** `private.publish` / `private.unbox` as older sbot offered them (ssb-server 16 boxes via publish). */
 export function createPrivate(deps: { publish: (content: Record<string, unknown>) => Promise<unknown>; unbox: (box: string) => Record<string, unknown> | null }): Subsystem {
   const unbox = (args: unknown[]) => {
@@ -62,7 +64,7 @@ export function createPrivate(deps: { publish: (content: Record<string, unknown>
   }
   return {
     name: 'private',
-    manifest: { private: { publish: 'async', unbox: 'sync' }, private1: { unbox: 'sync' } },
+    manifest: PRIVATE_MANIFEST,
     api,
   }
 }

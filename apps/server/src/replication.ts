@@ -4,7 +4,7 @@ import { createEbt, SUPPORTED_VERSIONS, type Ebt } from '@ssb/ebt'
 import type { MsgValue } from '@ssb/feed'
 import { createFriends, type Friends } from '@ssb/friends'
 import { isFeedId, type FeedId } from '@ssb/keys'
-import type { Api, CallInfo, RpcConnection } from '@ssb/rpc'
+import type { Api, CallInfo, Manifest, RpcConnection } from '@ssb/rpc'
 import { badArgs, feedIdArg, isPlainObject, optsArg } from './args.js'
 import { fileClockStore } from './clock-store.js'
 import { LegacyReplicator } from './legacy-replication.js'
@@ -31,6 +31,21 @@ async function* values(iter: AsyncIterable<unknown>): AsyncIterable<MsgValue> {
 }
 
 /** friends + ebt + legacy createHistoryStream replication, wired to the store and to peers. */
+export const REPLICATION_MANIFEST: Manifest = {
+  ebt: { replicate: 'duplex', request: 'sync', block: 'sync', peerStatus: 'sync' },
+  replicate: { request: 'sync' },
+  friends: {
+    hops: 'async',
+    isFollowing: 'async',
+    isBlocking: 'async',
+    get: 'async',
+    createFriendStream: 'source',
+    hopStream: 'source',
+    follow: 'async',
+    block: 'async',
+  },
+}
+
 export interface Replication extends Subsystem {
   friends: Friends
   ebt: Ebt
@@ -180,20 +195,7 @@ export function createReplication(deps: ReplicationDeps, opts: ReplicationOption
     name: 'replication',
     friends,
     ebt,
-    manifest: {
-      ebt: { replicate: 'duplex', request: 'sync', block: 'sync', peerStatus: 'sync' },
-      replicate: { request: 'sync' },
-      friends: {
-        hops: 'async',
-        isFollowing: 'async',
-        isBlocking: 'async',
-        get: 'async',
-        createFriendStream: 'source',
-        hopStream: 'source',
-        follow: 'async',
-        block: 'async',
-      },
-    },
+    manifest: REPLICATION_MANIFEST,
     api,
     anonymous: ['ebt.replicate'],
     onConnection(conn) {

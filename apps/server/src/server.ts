@@ -6,9 +6,9 @@ import { mainNetCaps } from '@ssb/shs'
 import type { Manifest } from '@ssb/rpc'
 import { coreApi } from './core-api.js'
 import { CORE_MANIFEST, ANONYMOUS_METHODS, hasMethod, mergeApis, mergeManifests } from './manifest.js'
-import { createReplication } from './replication.js'
-import { createBlobs } from './blobs.js'
-import { createPrivate, createPrivateHooks } from './private.js'
+import { createReplication, REPLICATION_MANIFEST } from './replication.js'
+import { BLOBS_MANIFEST, createBlobs } from './blobs.js'
+import { createPrivate, createPrivateHooks, PRIVATE_MANIFEST } from './private.js'
 import { DEFAULT_MAX_BLOB_BYTES } from '@ssb/blobs'
 import type { MsgValue } from '@ssb/feed'
 import type { Subsystem } from './subsystem.js'
@@ -59,7 +59,8 @@ export class SsbServer {
   readonly keys: Keys
   readonly config: ServerConfig
   readonly logger: Logger
-  manifestObject: Manifest = CORE_MANIFEST
+  /** Known before start-up, like secret-stack's: every subsystem's methods. */
+  readonly manifestObject: Manifest = mergeManifests(CORE_MANIFEST, REPLICATION_MANIFEST, BLOBS_MANIFEST, PRIVATE_MANIFEST)
   #subsystems: Subsystem[] = []
   #db: Db | undefined
   #listeners: Listeners | undefined
@@ -193,7 +194,6 @@ export class SsbServer {
       },
       isBlocked: (author, peer) => replication.friends.isBlocking({ source: author as FeedId, dest: peer as FeedId }),
     })
-    this.manifestObject = mergeManifests(CORE_MANIFEST, ...this.#subsystems.map((x) => x.manifest))
     const api = mergeApis(core, ...this.#subsystems.map((x) => x.api))
     const anonymous = [...ANONYMOUS_METHODS.filter((m) => hasMethod(this.manifestObject, m.split('.'))), ...this.#subsystems.flatMap((x) => x.anonymous ?? [])]
     const masters = new Set<string>([this.id, ...(config.master ?? [])])

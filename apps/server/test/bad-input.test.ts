@@ -266,17 +266,23 @@ describe('slow readers and bursts', () => {
   })
 
   test('100 concurrent connections handshake and get whoami answered', async () => {
-    const answers = await Promise.all(
-      Array.from({ length: 100 }, async () => {
-        const client = await connectClient({ kind: 'net', host: '127.0.0.1', port: t.port, key: t.keys.id }, { keys: t.keys, manifest: CORE_MANIFEST })
-        try {
-          return await client.rpc.call('whoami', [])
-        } finally {
-          await client.close()
-        }
-      }),
-    )
-    expect(answers).toEqual(Array.from({ length: 100 }, () => ({ id: t.keys.id })))
+    // Its own server with the default handshake timeout: a burst queues for handshake slots.
+    const burst = await testServer()
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const client = await connectClient({ kind: 'net', host: '127.0.0.1', port: burst.port, key: burst.keys.id }, { keys: burst.keys, manifest: CORE_MANIFEST })
+          try {
+            return await client.rpc.call('whoami', [])
+          } finally {
+            await client.close()
+          }
+        }),
+      )
+      expect(answers).toEqual(Array.from({ length: 100 }, () => ({ id: burst.keys.id })))
+    } finally {
+      await burst.stop()
+    }
     await assertHealthy()
   })
 })
