@@ -2,7 +2,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net'
 import { chmodSync, unlinkSync } from 'node:fs'
 import { connect as netConnect } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { Keys } from '@ssb/keys'
+import { publicKeyToFeedId, type Keys } from '@ssb/keys'
 import { createRpc, type Api, type Manifest, type RpcConnection } from '@ssb/rpc'
 import { shsClient, shsServer } from '@ssb/shs'
 import type { Logger } from './logger.js'
@@ -31,6 +31,8 @@ export interface ListenersOptions {
   maxHandshakes?: number
   /** Authenticated connections at once. */
   maxConnections?: number
+  /** SHS authorize hook: false refuses the peer before msg4 (e.g. feeds we block). */
+  authorize?: (remoteId: string) => boolean
 }
 
 export const DEFAULT_MAX_HANDSHAKES = 64
@@ -140,7 +142,13 @@ export class Listeners {
         if (!next.socket.destroyed && !this.#closed) this.#handshake(next.socket, next.remote)
       }
     }
-    shsServer(socket, { keys: this.deps.keys, caps: this.opts.caps, timeoutMs: this.opts.handshakeTimeoutMs })
+    const authorize = this.opts.authorize
+    shsServer(socket, {
+      keys: this.deps.keys,
+      caps: this.opts.caps,
+      timeoutMs: this.opts.handshakeTimeoutMs,
+      ...(authorize ? { authorize: (pk: Uint8Array) => authorize(publicKeyToFeedId(pk)) } : {}),
+    })
       .then(({ stream, remoteId }) => {
         done()
         if (this.#closed) return void stream.destroy()

@@ -214,6 +214,8 @@ export class SsbServer {
         anonymous: [...new Set(anonymous)],
         handshakeTimeoutMs: toNumber(config.timers?.handshake, 5000),
         inactivityTimeoutMs: toNumber(config.timers?.inactivity, DEFAULT_INACTIVITY_MS),
+        // Like ssb-friends' auth hook: peers we block cannot connect at all.
+        authorize: (remoteId) => masters.has(remoteId) || !replication.friends.isBlocking({ source: this.id as FeedId, dest: remoteId as FeedId }),
       },
     )
     try {

@@ -83,5 +83,7 @@ describe('replication between our servers', () => {
     await a.server.connect(address(b))
     await waitForSeq(a, b.keys.id, 2)
     expect(a.server.db.feedState(c.keys.id)).toBeNull()
+    // and the blocked feed cannot even connect to us
+    await expect(c.server.connect(address(a))).rejects.toThrow()
   })
 })
