@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { createReadStream, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SsbConfig } from '@ssb/config'
 import { parseArgv } from '@ssb/config'
@@ -92,10 +93,24 @@ export async function runClientCommand(argv: string[], config: SsbConfig, io: Io
   const args: unknown[] = positional.slice(1)
   if (Object.keys(opts).length > 0) args.push(opts)
 
-  if (type === 'sink') throw new CliError(`${name} is a sink method; not supported from the command line yet`)
+  if (type === 'sink' && path.join('.') !== 'blobs.add') throw new CliError(`${name} is a sink method and cannot be called from the command line`)
   const client = await connect(config, manifest)
   try {
-    if (type === 'async' || type === 'sync') {
+    if (path.join('.') === 'blobs.add') {
+      // Like ssb-server's CLI: `blobs.add FILE` or `... | blobs.add`; prints the new blob's id.
+      const file = positional[1] === undefined ? undefined : String(positional[1])
+      if (file === undefined && io.stdinIsTTY) throw new CliError('USAGE:\n  blobs.add <filename> # add a file\n  source | blobs.add   # read from stdin')
+      const hash = createHash('sha256')
+      const input = file === undefined ? process.stdin : createReadStream(file)
+      async function* hashed() {
+        for await (const chunk of input as AsyncIterable<Buffer>) {
+          hash.update(chunk)
+          yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+        }
+      }
+      await client.rpc.sink(path, [], hashed())
+      io.out(`&${hash.digest('base64')}.sha256\n`)
+    } else if (type === 'async' || type === 'sync') {
       const res = await client.rpc.call(path, args)
       if (res !== undefined) io.out(JSON.stringify(res, null, 2) + '\n')
     } else if (type === 'source') {

@@ -5,6 +5,7 @@ export interface Io {
   /** Writes honouring backpressure (long streams piped into `head`, files, …). */
   write(chunk: string | Uint8Array): Promise<void>
   isTTY: boolean
+  stdinIsTTY: boolean
 }
 
 export const processIo: Io = {
@@ -19,4 +20,5 @@ export const processIo: Io = {
       }
     }),
   isTTY: process.stdout.isTTY === true,
+  stdinIsTTY: process.stdin.isTTY === true,
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -122,6 +123,17 @@ describe('the seed bash example against our binary', () => {
     expect(hist.map((m) => m.value.sequence)).toEqual([1, 2])
     const byType = parseStream((await run(['messagesByType', '--type', 'post'])).stdout)
     expect(byType).toHaveLength(2)
+  })
+
+  test('blobs.add < file prints the id; blobs.get writes the bytes', async () => {
+    const text = 'hello blob '.repeat(5000)
+    const added = await run(['blobs.add'], text)
+    expect(added.stderr).toBe('')
+    const id = added.stdout.trim()
+    expect(id).toBe('&' + createHash('sha256').update(text).digest('base64') + '.sha256')
+    const got = await run(['blobs.get', id])
+    expect(got.code).toBe(0)
+    expect(got.stdout).toBe(text)
   })
 
   test('--help, unknown commands and a stopped server give clear messages', async () => {
