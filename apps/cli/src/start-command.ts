@@ -20,19 +20,23 @@ export async function runStart(config: SsbConfig, cli: CliEnv, io: Io, opts: { h
   io.out(`my key ID: ${server.keys.public}\n`)
 
   let progressTimer: NodeJS.Timeout | undefined
+  let shown = false
   if (io.isTTY && level !== 'info' && level !== 'debug') {
+    // One status line, redrawn while indexes rebuild or replication catches up.
     progressTimer = setInterval(() => {
-      const { indexes } = server.progress()
-      if (indexes.target > indexes.start && indexes.current < indexes.target) {
-        const pct = Math.floor(((indexes.current - indexes.start) / (indexes.target - indexes.start)) * 100)
-        io.err(`\rindexing ${String(pct).padStart(3)}% (${indexes.current}/${indexes.target} bytes)`)
+      const line = progressLine(server.progress() as ProgressLike)
+      if (line) {
+        io.err(`\r${line.padEnd(70)}`)
+        shown = true
+      } else if (shown) {
+        io.err(`\r${'done'.padEnd(70)}\n`)
+        shown = false
       }
     }, 250)
     progressTimer.unref()
   }
 
   await server.ready()
-  if (progressTimer) clearInterval(progressTimer)
   logger.info('manifest written', { file: join(config.path, 'manifest.json') })
   io.out(`listening on ${server.getAddress('device') ?? 'unix socket only'}\n`)
 
@@ -40,6 +44,7 @@ export async function runStart(config: SsbConfig, cli: CliEnv, io: Io, opts: { h
   const stopped = new Promise<void>((r) => (resolveStopped = r))
   let stopping: Promise<void> | undefined
   const stop = () => {
+    if (progressTimer) clearInterval(progressTimer)
     stopping ??= server.close().finally(resolveStopped)
     return stopping
   }
@@ -60,4 +65,28 @@ export async function runStart(config: SsbConfig, cli: CliEnv, io: Io, opts: { h
     process.on('SIGTERM', onSignal)
   }
   return { server, stopped, stop }
+}
+
+interface Range {
+  start: number
+  current: number
+  target: number
+}
+interface ProgressLike {
+  indexes?: Range
+  ebt?: Range
+}
+
+function pct(r: Range): number {
+  return r.target > r.start ? Math.floor(((r.current - r.start) / (r.target - r.start)) * 100) : 100
+}
+
+/** `indexing 42%` / `replicating 1200/5000 messages (24%)`, or null when there is nothing to show. */
+export function progressLine(p: ProgressLike): string | null {
+  const parts: string[] = []
+  if (p.indexes && p.indexes.current < p.indexes.target) parts.push(`indexing ${pct(p.indexes)}%`)
+  if (p.ebt && p.ebt.current < p.ebt.target) {
+    parts.push(`replicating ${p.ebt.current - p.ebt.start}/${p.ebt.target - p.ebt.start} messages (${pct(p.ebt)}%)`)
+  }
+  return parts.length ? parts.join(', ') : null
 }
