@@ -1,0 +1,36 @@
+import { BlockCache } from './block-cache.js'
+import { CACHE_BLOCK_BYTES, FILE_HEADER_BYTES } from './constants.js'
+import type { DataFile } from './file.js'
+import type { FileHeader } from './file-header.js'
+import { saltFor } from './frame.js'
+
+/** One generation's data file and everything tied to it; compaction swaps in a new one. */
+export class LogFile {
+  readonly salt: number
+  readonly base: number
+  readonly generation: number
+  readonly cache: BlockCache
+  /** Odd while an in-place write (erase) runs; bumped before and after it. */
+  eraseEpoch = 0
+
+  constructor(
+    readonly file: DataFile,
+    readonly header: FileHeader,
+    cacheBytes: number,
+  ) {
+    this.salt = saltFor(header.fileId)
+    this.base = header.baseOffset
+    this.generation = header.generation
+    this.cache = new BlockCache(cacheBytes, CACHE_BLOCK_BYTES)
+  }
+
+  /** File position of a logical offset. */
+  pos(offset: number): number {
+    return FILE_HEADER_BYTES + offset - this.base
+  }
+
+  /** Logical offset of a file position. */
+  offsetAt(pos: number): number {
+    return pos - FILE_HEADER_BYTES + this.base
+  }
+}
