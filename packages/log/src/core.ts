@@ -12,4 +12,6 @@ export interface ReadHost {
   changed(): Promise<void>
   /** Turns an I/O failure of a read into the LogError it means (closed, compacted, I/O). */
   readError(err: unknown, lf: LogFile, offset: number): Error
+  /** The io mutex erases run in: a read inside it cannot race an erase. */
+  readonly io: { run<T>(section: () => Promise<T>): Promise<T> }
 }

@@ -39,7 +39,11 @@ async function readRecord(host: ReadHost, offset: number): Promise<Uint8Array | 
     const epoch = lf.eraseEpoch
     let result: Uint8Array | null | 'retry'
     try {
-      result = await readFrame(lf, offset, host.writer.fileEnd, epoch, attempt >= MAX_ATTEMPTS)
+      // Erases keep racing this frame: read it once more with them held off.
+      result =
+        attempt >= MAX_ATTEMPTS
+          ? await host.io.run(() => readFrame(lf, offset, host.writer.fileEnd, lf.eraseEpoch, true))
+          : await readFrame(lf, offset, host.writer.fileEnd, epoch, false)
     } catch (err) {
       if (err instanceof LogError) throw err
       throw host.readError(err, lf, offset)
