@@ -18,3 +18,8 @@ export const MAX_LIVE_QUEUE = 10_000
 export const MAX_PENDING_WANT_ENTRIES = 10_000
 /** Access times are written to the file (utimes) at most this often per blob. */
 export const ATIME_WRITE_INTERVAL_MS = 60 * 60 * 1000
+/**
+ * A fetch that receives no bytes for this long is abandoned and the blob asked of another peer
+ * that has it, so one stalling peer cannot hold a blob hostage (ssb-blobs has no such limit).
+ */
+export const FETCH_IDLE_TIMEOUT_MS = 5000

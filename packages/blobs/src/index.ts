@@ -2,6 +2,7 @@ export { BlobsError, type BlobsErrorCode, isBlobsError } from './errors.js'
 export {
   ATIME_WRITE_INTERVAL_MS,
   DEFAULT_MAX_BLOB_BYTES,
+  FETCH_IDLE_TIMEOUT_MS,
   DEFAULT_PUSHY,
   DEFAULT_SYMPATHY,
   MAX_HAVES_PER_PEER,

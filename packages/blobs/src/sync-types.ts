@@ -21,6 +21,8 @@ export interface BlobsSyncOptions {
   pushy?: number
   /** Outstanding wants recorded per peer (default MAX_WANTS_PER_PEER = 1000). */
   maxWantsPerPeer?: number
+  /** Abandon a fetch that gets no bytes for this long and ask another peer (default FETCH_IDLE_TIMEOUT_MS). */
+  fetchIdleTimeoutMs?: number
 }
 
 /** The remote side of one connection: `get` calls that peer's `blobs.get({key: id, max})`. */

@@ -8,6 +8,7 @@ import {
   MAX_HAVES_PER_PEER,
   MAX_PENDING_WANT_ENTRIES,
   MAX_WANTS_PER_PEER,
+  FETCH_IDLE_TIMEOUT_MS,
 } from './constants.js'
 import { abortError, BlobsError, isBlobsError } from './errors.js'
 import { assertBlobId, EMPTY_BLOB_ID } from './ids.js'
@@ -44,6 +45,7 @@ export function createBlobsSync(deps: BlobsSyncDeps, opts: BlobsSyncOptions = {}
   const maxSize = nonNegativeInt(opts.maxSize, DEFAULT_MAX_BLOB_BYTES, 'maxSize')
   const pushy = nonNegativeInt(opts.pushy, DEFAULT_PUSHY, 'pushy')
   const maxWantsPerPeer = nonNegativeInt(opts.maxWantsPerPeer, MAX_WANTS_PER_PEER, 'maxWantsPerPeer')
+  const idleTimeoutMs = nonNegativeInt(opts.fetchIdleTimeoutMs, FETCH_IDLE_TIMEOUT_MS, 'fetchIdleTimeoutMs')
 
   const peers = new Map<string, PeerState>()
   /** Our want map: -1 for our own wants, n − 1 for wants forwarded on behalf of peers. */
@@ -88,9 +90,25 @@ export function createBlobsSync(deps: BlobsSyncDeps, opts: BlobsSyncOptions = {}
     getting.set(id, peerId)
     void (async () => {
       let ok = false
+      const fetch = new AbortController()
+      const onPeerGone = () => fetch.abort()
+      state.abort.signal.addEventListener('abort', onPeerGone, { once: true })
+      let idle: ReturnType<typeof setTimeout> | undefined
+      const touch = () => {
+        if (idle) clearTimeout(idle)
+        idle = setTimeout(() => fetch.abort(), idleTimeoutMs)
+        idle.unref?.()
+      }
+      async function* watched(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+        touch()
+        for await (const chunk of source) {
+          touch()
+          yield chunk
+        }
+      }
       try {
-        const signal = state.abort.signal
-        await store.add(state.peer.get(id, { max: maxSize, signal }), { expectedId: id, maxSize, signal })
+        const signal = fetch.signal
+        await store.add(watched(state.peer.get(id, { max: maxSize, signal })), { expectedId: id, maxSize, signal })
         ok = true
       } catch (err) {
         state.haves.delete(id)
@@ -98,6 +116,8 @@ export function createBlobsSync(deps: BlobsSyncDeps, opts: BlobsSyncOptions = {}
         else if (isBlobsError(err, 'BLOB_TOO_LARGE')) misbehave(peerId, `BLOB_TOO_LARGE: sent more than ${maxSize} bytes for ${id}`)
         else logger.debug('blob fetch failed', { peer: peerId, id, err })
       } finally {
+        if (idle) clearTimeout(idle)
+        state.abort.signal.removeEventListener('abort', onPeerGone)
         getting.delete(id)
       }
       if (!ok && wantHops.has(id)) {

@@ -147,6 +147,8 @@ class Connection implements RpcConnection {
     await new Promise<void>((resolve) => {
       this.#tracker.whenIdle().then(resolve, resolve)
       this.#timer(resolve)
+      // The connection may finish closing meanwhile (peer hung up); that clears our timer.
+      void this.#closedPromise.then(() => resolve())
     })
     // destroy(true) sends the goodbye; calls still open now fail with "unexpected end of parent stream".
     if (!this.#closed) this.#mux.close(true)
