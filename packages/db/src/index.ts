@@ -4,6 +4,7 @@ export { ValidationError } from '@ssb/feed'
 export {
   INDEX_VERSION,
   MAX_GROUP_MESSAGES,
+  MAX_INDEX_BACKLOG,
   MAX_LIVE_BUFFER,
   SEEK_WINDOW_BYTES,
   WEIGHT_BLOCK,

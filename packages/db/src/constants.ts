@@ -1,0 +1,67 @@
+/**
+ * Bump whenever the index layout or what gets indexed changes: on open, indexes written with
+ * another version are thrown away and rebuilt from the log.
+ */
+export const INDEX_VERSION = 3
+
+/** Subdirectories of `opts.dir`. */
+export const LOG_DIR = 'log'
+export const INDEX_DIR = 'indexes'
+
+/**
+ * The receive-time seek index keeps one (offset, timestamp) sample for the first record in each
+ * window of this many log bytes; a ranged createLogStream reads at most one window too many.
+ */
+export const SEEK_WINDOW_BYTES = 64 * 1024
+
+/**
+ * LevelDB memtable size (default 4 MiB). Larger means fewer level-0 files, so a rebuild stalls
+ * less on compaction (the random-keyed `k` entries make every file overlap); costs up to twice
+ * this in memory.
+ */
+export const LEVEL_WRITE_BUFFER_BYTES = 16 * 1024 * 1024
+
+/** Records per LevelDB batch while rebuilding or catching up from the log. */
+export const REINDEX_BATCH_RECORDS = 4096
+
+/** A write group (one log appendBatch) stops taking more queued jobs past this many messages. */
+export const MAX_GROUP_MESSAGES = 8192
+
+/** The writer waits while this many appended messages are not yet indexed (bounds memory). */
+export const MAX_INDEX_BACKLOG = 20_000
+
+/** addBatch validates this many feeds' runs concurrently. */
+export const RUNS_IN_FLIGHT = 4
+
+/** Runs of one feed at least this long go to the signature worker pool (when there is one). */
+export const BATCH_PARALLEL_THRESHOLD = 32
+
+/** Log reads in flight when a query resolves index entries to messages. */
+export const READ_CONCURRENCY = 8
+
+/**
+ * A query reading at least DENSE_MIN_RECORDS messages whose offsets average at most
+ * DENSE_MAX_GAP_BYTES apart streams that stretch of the log instead of reading each record.
+ */
+export const DENSE_MIN_RECORDS = 64
+export const DENSE_MAX_GAP_BYTES = 16 * 1024
+
+/** Index entries fetched per LevelDB iterator round trip. */
+export const ITERATOR_CHUNK = 256
+
+/**
+ * A live stream whose consumer falls this many matching messages behind fails with
+ * DB_LIVE_OVERFLOW instead of buffering without bound.
+ */
+export const MAX_LIVE_BUFFER = 100_000
+
+/** onProgress is called at most once per this many indexed log bytes during a rebuild. */
+export const PROGRESS_EVERY_BYTES = 4 * 1024 * 1024
+
+/**
+ * ssb-friends 4.1.4 `contacts.js` edge weights: block/flag, follow, anything else (unfollow).
+ * protocol.md §8.
+ */
+export const WEIGHT_FOLLOW = 1
+export const WEIGHT_UNFOLLOW = -2
+export const WEIGHT_BLOCK = -1

@@ -1,0 +1,153 @@
+import type { KVT } from '@ssb/feed'
+import { isFeedId } from '@ssb/keys'
+import type { Core } from './core.js'
+import { DbError } from './errors.js'
+import { encFloat, offsetFromKeyEnd, prefixEnd } from './index-keys.js'
+import { type FloatBounds, floatBounds, inFloat, intBounds } from './ranges.js'
+import { type ReadCtx, freshKvt, keysAt, messagesAt, present, runStream, scan } from './read.js'
+import { type FormatOpts, type IndexedMsg, decodeKey, decodeRecord, formatOpts, rtsOf } from './record.js'
+import { seqOffsets, typeOffsets } from './runs.js'
+import type { HistoryStreamOptions, StreamItem, StreamOptions, TypeStreamOptions, UserStreamOptions } from './types.js'
+
+function feedIdArg(id: unknown): string {
+  if (!isFeedId(id)) throw new DbError('DB_INVALID_ARGUMENT', 'id must be a feed id')
+  return id
+}
+
+async function* offsetsInKeys(chunks: AsyncIterable<Array<[string, string]>>): AsyncGenerator<number[]> {
+  for await (const entries of chunks) yield entries.map(([k]) => offsetFromKeyEnd(k))
+}
+
+/** Sequence-range stream of one feed (history and user streams). */
+function feedRange(
+  core: Core,
+  id: string,
+  lo: number,
+  hi: number,
+  o: StreamOptions,
+  f: FormatOpts,
+): AsyncIterable<StreamItem> {
+  const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
+    const offsets = seqOffsets(ctx, id, lo, hi, o.reverse === true)
+    if (f.keys && !f.values) yield* keysAt(ctx, offsets) as AsyncGenerator<StreamItem>
+    else for await (const kvt of messagesAt(ctx, offsets)) yield present(core, kvt, f) as StreamItem
+  }
+  const live = (m: IndexedMsg): StreamItem | undefined => {
+    const v = m.kvt.value
+    if (v.author !== id || v.sequence < lo || v.sequence > hi) return undefined
+    return present(core, freshKvt(m), f) as StreamItem
+  }
+  return runStream(core, o, old, live)
+}
+
+export function createHistoryStream(core: Core, o: HistoryStreamOptions): AsyncIterable<StreamItem> {
+  if (typeof o !== 'object' || o === null) throw new DbError('DB_INVALID_ARGUMENT', 'options object required')
+  const id = feedIdArg(o.id)
+  const seq = o.sequence || o.seq || 0
+  if (typeof seq !== 'number') throw new DbError('DB_INVALID_ARGUMENT', 'seq must be a number')
+  // Never decrypted: this is what replication sends to peers (protocol.md §16.11).
+  const f = { ...formatOpts(o), private: false }
+  const { lo, hi } = intBounds({ gte: Math.max(1, seq) })
+  const { signal, limit, live, old } = o
+  return feedRange(core, id, lo, hi, { signal, limit, live, old }, f)
+}
+
+export function createUserStream(core: Core, o: UserStreamOptions): AsyncIterable<StreamItem> {
+  if (typeof o !== 'object' || o === null) throw new DbError('DB_INVALID_ARGUMENT', 'options object required')
+  const id = feedIdArg(o.id)
+  const { lo, hi } = intBounds(o)
+  return feedRange(core, id, lo, hi, o, formatOpts(o))
+}
+
+export function createLogStream(core: Core, o: StreamOptions = {}): AsyncIterable<StreamItem> {
+  const b = floatBounds(o)
+  const f = formatOpts(o)
+  const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
+    if (ctx.upTo < 0) return
+    // Seek samples are record starts, so they are valid stream bounds; records appended but
+    // not yet indexed (offset > upTo) belong to the live part.
+    const start = b.lower === -Infinity ? 0 : core.state.seek.floor(b.lower)
+    const end = core.state.seek.ceil(b.upper)
+    const reverse = o.reverse === true
+    const keysOnly = f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity
+    const range: { gte?: number; lt?: number; reverse: boolean; signal?: AbortSignal } = { reverse }
+    if (start > 0) range.gte = start
+    if (end !== Infinity) range.lt = end
+    if (ctx.signal) range.signal = ctx.signal
+    for await (const entry of core.log.stream(range)) {
+      if (entry.offset > ctx.upTo) {
+        if (reverse) continue
+        return
+      }
+      if (keysOnly) {
+        yield decodeKey(entry.value) as StreamItem
+        continue
+      }
+      const kvt = decodeRecord(entry.value)
+      if (inFloat(b, kvt.timestamp)) yield present(core, kvt, f) as StreamItem
+    }
+  }
+  const live = (m: IndexedMsg): StreamItem | undefined =>
+    inFloat(b, m.kvt.timestamp) ? (present(core, freshKvt(m), f) as StreamItem) : undefined
+  return runStream(core, o, old, live)
+}
+
+function withRts(kvt: KVT): KVT {
+  ;(kvt.value as unknown as Record<string, unknown>).rts = rtsOf(kvt)
+  return kvt
+}
+
+function floatKeyRange(prefix: string, b: FloatBounds, reverse: boolean): { gte?: string; gt?: string; lt?: string; lte?: string; reverse: boolean } {
+  const r: { gte?: string; gt?: string; lt?: string; lte?: string; reverse: boolean } = { reverse }
+  if (b.lower === -Infinity) r.gte = prefix
+  else if (b.lowerInclusive) r.gte = prefix + encFloat(b.lower)
+  else r.gt = prefix + encFloat(b.lower) + '~'
+  if (b.upper === Infinity) r.lt = prefixEnd(prefix)
+  else if (b.upperInclusive) r.lte = prefix + encFloat(b.upper) + '~'
+  else r.lt = prefix + encFloat(b.upper)
+  return r
+}
+
+/** All messages by min(receive, claimed) time, with `value.rts` like ssb-db's feed index. */
+export function createFeedStream(core: Core, o: StreamOptions = {}): AsyncIterable<StreamItem> {
+  const b = floatBounds(o)
+  const f = formatOpts(o)
+  const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
+    const offsets = offsetsInKeys(scan(ctx, floatKeyRange('f', b, o.reverse === true), false))
+    if (f.keys && !f.values) yield* keysAt(ctx, offsets) as AsyncGenerator<StreamItem>
+    else for await (const kvt of messagesAt(ctx, offsets)) yield present(core, withRts(kvt), f) as StreamItem
+  }
+  const live = (m: IndexedMsg): StreamItem | undefined =>
+    inFloat(b, rtsOf(m.kvt)) ? (present(core, withRts(freshKvt(m)), f) as StreamItem) : undefined
+  return runStream(core, o, old, live)
+}
+
+export function messagesByType(core: Core, arg: string | TypeStreamOptions): AsyncIterable<StreamItem> {
+  const o: TypeStreamOptions = typeof arg === 'string' ? { type: arg } : arg
+  if (typeof o !== 'object' || o === null || typeof o.type !== 'string') {
+    throw new DbError('DB_INVALID_ARGUMENT', 'messagesByType needs {type: string}')
+  }
+  const type = o.type
+  const b = floatBounds(o)
+  const f = formatOpts(o)
+  const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
+    // Entries are in log order = receive-time order; the seek index narrows the offset range
+    // and the exact bound is checked on each message.
+    const seek = core.state.seek
+    const start = b.lower === -Infinity ? 0 : seek.floor(b.lower)
+    const end = Math.min(seek.ceil(b.upper), ctx.upTo + 1)
+    const offsets = typeOffsets(ctx, type, start, end, o.reverse === true)
+    if (f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity) {
+      yield* keysAt(ctx, offsets) as AsyncGenerator<StreamItem>
+      return
+    }
+    for await (const kvt of messagesAt(ctx, offsets)) {
+      if (inFloat(b, kvt.timestamp)) yield present(core, kvt, f) as StreamItem
+    }
+  }
+  const live = (m: IndexedMsg): StreamItem | undefined =>
+    m.content !== null && m.content.type === type && inFloat(b, m.kvt.timestamp)
+      ? (present(core, freshKvt(m), f) as StreamItem)
+      : undefined
+  return runStream(core, o, old, live)
+}

@@ -1,0 +1,242 @@
+import type { KVT, MsgValue } from '@ssb/feed'
+import { type Core, settled } from './core.js'
+import { DENSE_MAX_GAP_BYTES, DENSE_MIN_RECORDS, ITERATOR_CHUNK, READ_CONCURRENCY } from './constants.js'
+import { DbError, abortError } from './errors.js'
+import type { Level } from './index-state.js'
+import { Subscription } from './live.js'
+import { type FormatOpts, type IndexedMsg, decodeKey, decodeRecord, decorateUnboxed, formatKvt, tryUnbox } from './record.js'
+
+type Snapshot = ReturnType<Level['snapshot']>
+
+/** A consistent read: a LevelDB snapshot plus the last log offset it covers. */
+export interface ReadCtx {
+  core: Core
+  snapshot: Snapshot | null
+  /** Offset of the last indexed record included in the snapshot (-1: none). */
+  upTo: number
+  epoch: number
+  signal: AbortSignal | undefined
+}
+
+export interface RunOpts {
+  signal?: AbortSignal | undefined
+  limit?: number | undefined
+  old?: boolean | undefined
+  live?: boolean | undefined
+}
+
+export type LiveMap<T> = (m: IndexedMsg) => T | T[] | undefined
+
+export interface Range {
+  gt?: string
+  gte?: string
+  lt?: string
+  lte?: string
+  reverse?: boolean
+  limit?: number
+}
+
+/** Live items get their own objects: several streams may format the same message. */
+export function freshKvt(m: IndexedMsg): KVT {
+  return m.bytes !== undefined ? decodeRecord(m.bytes) : structuredClone(m.kvt)
+}
+
+export function normLimit(limit: unknown): number {
+  if (limit === undefined || limit === null) return Infinity
+  if (typeof limit !== 'number' || Number.isNaN(limit)) throw new DbError('DB_INVALID_ARGUMENT', 'limit must be a number')
+  return limit < 0 ? Infinity : Math.floor(limit)
+}
+
+/**
+ * Runs a query: the old part from a snapshot, then (live) everything indexed after it, each
+ * message exactly once, `limit` counting both parts.
+ */
+export async function* runStream<T>(
+  core: Core,
+  o: RunOpts,
+  old: ((ctx: ReadCtx) => AsyncIterable<T>) | null,
+  liveMap: LiveMap<T> | null,
+): AsyncGenerator<T> {
+  const signal = o.signal
+  let left = normLimit(o.limit)
+  if (signal?.aborted) throw abortError(signal)
+  if (left === 0) return
+  await settled(core)
+  const wantOld = o.old !== false && old !== null
+  const live = o.live === true ? liveMap : null
+  const { ctx, sub } = await openRead<T>(core, wantOld, live, signal)
+  try {
+    if (wantOld) {
+      for await (const item of old(ctx)) {
+        if (signal?.aborted) throw abortError(signal)
+        yield item
+        if (--left === 0) return
+      }
+    }
+    if (ctx.snapshot !== null) {
+      await ctx.snapshot.close()
+      ctx.snapshot = null
+    }
+    if (sub === null) return
+    for (;;) {
+      const r = await sub.next(signal)
+      if (r.done) return
+      yield r.value
+      if (--left === 0) return
+    }
+  } finally {
+    if (ctx.snapshot !== null) await ctx.snapshot.close()
+    sub?.close()
+  }
+}
+
+function openRead<T>(
+  core: Core,
+  wantSnapshot: boolean,
+  live: LiveMap<T> | null,
+  signal: AbortSignal | undefined,
+): Promise<{ ctx: ReadCtx; sub: Subscription<T> | null }> {
+  return new Promise((resolve, reject) => {
+    core.indexer.whenCaughtUp((err) => {
+      if (err !== undefined) return reject(err)
+      try {
+        const ctx: ReadCtx = {
+          core,
+          snapshot: wantSnapshot ? core.state.level.snapshot() : null,
+          upTo: core.indexer.indexedUpTo,
+          epoch: core.epoch,
+          signal,
+        }
+        let sub: Subscription<T> | null = null
+        if (live !== null) {
+          const s = new Subscription<T>()
+          const unlisten = core.indexer.listen((msgs) => {
+            for (let i = 0; i < msgs.length; i++) {
+              const out = live(msgs[i]!)
+              if (out === undefined) continue
+              s.push(Array.isArray(out) ? out : [out])
+            }
+          })
+          core.subscriptions.add(s as Subscription<unknown>)
+          s.onClose = () => {
+            unlisten()
+            core.subscriptions.delete(s as Subscription<unknown>)
+          }
+          sub = s
+        }
+        resolve({ ctx, sub })
+      } catch (e) {
+        reject(e)
+      }
+    })
+  })
+}
+
+/** Index entries in `range`, in chunks (growing from a small first chunk). */
+export async function* scan(ctx: ReadCtx, range: Range, withValues: boolean): AsyncGenerator<Array<[string, string]>> {
+  const it = ctx.core.state.level.iterator({ ...range, snapshot: ctx.snapshot ?? undefined, keys: true, values: withValues })
+  try {
+    let size = 16
+    for (;;) {
+      if (ctx.signal?.aborted) throw abortError(ctx.signal)
+      const entries = await it.nextv(size)
+      if (entries.length === 0) return
+      yield entries as Array<[string, string]>
+      size = ITERATOR_CHUNK
+    }
+  } finally {
+    await it.close()
+  }
+}
+
+/** Reads records by offset in parallel; erased ones come back null. */
+export function readMany(ctx: ReadCtx, offsets: number[]): Promise<Array<KVT | null>> {
+  return readWith(ctx, offsets, decodeRecord)
+}
+
+async function readWith<T>(ctx: ReadCtx, offsets: number[], decode: (b: Uint8Array) => T): Promise<Array<T | null>> {
+  const core = ctx.core
+  if (ctx.epoch !== core.epoch) throw new DbError('DB_ABORTED', 'the log was compacted during this read')
+  core.reads++
+  try {
+    const dense = denseRange(offsets)
+    if (dense !== null) {
+      // Many records close together: one sequential pass over the log beats a read per record.
+      const want = new Map<number, number>()
+      offsets.forEach((o, i) => want.set(o, i))
+      const out = new Array<T | null>(offsets.length).fill(null)
+      for await (const e of core.log.stream({ gte: dense[0] })) {
+        const i = want.get(e.offset)
+        if (i !== undefined) out[i] = decode(e.value)
+        if (e.offset >= dense[1]) break
+      }
+      return out
+    }
+    // A few reads in flight, in offset order: neighbouring records then come from the log's
+    // block cache instead of all missing it at once.
+    const out = new Array<T | null>(offsets.length)
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < offsets.length) {
+        const i = next++
+        const b = await core.log.get(offsets[i]!)
+        out[i] = b === null ? null : decode(b)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, offsets.length) }, worker))
+    return out
+  } finally {
+    if (--core.reads === 0 && core.readsDrained.length > 0) {
+      const ws = core.readsDrained.splice(0)
+      for (const w of ws) w()
+    }
+  }
+}
+
+/** [lowest, highest] offset when `offsets` (in any order) are dense enough to stream. */
+function denseRange(offsets: number[]): [number, number] | null {
+  if (offsets.length < DENSE_MIN_RECORDS) return null
+  let lo = Infinity
+  let hi = -Infinity
+  for (const o of offsets) {
+    if (o < lo) lo = o
+    if (o > hi) hi = o
+  }
+  return (hi - lo) / offsets.length <= DENSE_MAX_GAP_BYTES ? [lo, hi] : null
+}
+
+/**
+ * Resolves index chunks to messages, keeping order. Reads in slices that grow from a few
+ * messages, so a query with a small limit stops early even when one run lists thousands.
+ */
+export function messagesAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<KVT> {
+  return recordsAt(ctx, chunks, decodeRecord)
+}
+
+/** As messagesAt, yielding only message ids (records are not parsed). */
+export function keysAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<string> {
+  return recordsAt(ctx, chunks, decodeKey)
+}
+
+async function* recordsAt<T>(ctx: ReadCtx, chunks: AsyncIterable<number[]>, decode: (b: Uint8Array) => T): AsyncGenerator<T> {
+  let slice = 8
+  for await (const offs of chunks) {
+    let i = 0
+    while (i < offs.length) {
+      const part = i === 0 && slice >= offs.length ? offs : offs.slice(i, i + slice)
+      i += part.length
+      slice = Math.min(slice * 2, ITERATOR_CHUNK)
+      const recs = await readWith(ctx, part, decode)
+      for (const r of recs) if (r !== null) yield r
+    }
+  }
+}
+
+/** ssb-db output form; with `private` the content is decrypted when the hook can. */
+export function present(core: Core, kvt: KVT, f: FormatOpts, readKey?: string): KVT | string | MsgValue {
+  if (f.private && typeof kvt.value.content === 'string') {
+    const plain = tryUnbox(core.opts.unbox, kvt.value, core.logger, readKey)
+    if (plain !== null) kvt = { ...kvt, value: decorateUnboxed(kvt.value, plain, readKey) }
+  }
+  return formatKvt(kvt, f)
+}

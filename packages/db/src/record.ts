@@ -1,0 +1,111 @@
+import type { KVT, MsgValue } from '@ssb/feed'
+import { DbError } from './errors.js'
+import type { DbOptions, Logger } from './types.js'
+
+type Obj = Record<string, unknown>
+export type Unbox = NonNullable<DbOptions['unbox']>
+
+/** A stored message as the indexer and the queries see it. */
+export interface IndexedMsg {
+  offset: number
+  kvt: KVT
+  /** Content to index: the content object, the decrypted content, or null (not for us). */
+  content: Obj | null
+  /** The record bytes when at hand (fresh copies for live streams). */
+  bytes?: Uint8Array
+}
+
+export function encodeRecord(kvt: KVT): Uint8Array {
+  return Buffer.from(JSON.stringify(kvt), 'utf8')
+}
+
+export function decodeRecord(bytes: Uint8Array): KVT {
+  let kvt: unknown
+  try {
+    kvt = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
+  } catch (err) {
+    throw new DbError('DB_CORRUPT_RECORD', 'log record is not JSON', { cause: err })
+  }
+  const k = kvt as Partial<KVT> | null
+  if (
+    typeof k !== 'object' || k === null || typeof k.key !== 'string' || typeof k.timestamp !== 'number' ||
+    typeof k.value !== 'object' || k.value === null || typeof k.value.author !== 'string' ||
+    typeof k.value.sequence !== 'number'
+  ) {
+    throw new DbError('DB_CORRUPT_RECORD', 'log record is not a {key, value, timestamp} message')
+  }
+  return k as KVT
+}
+
+const KEY_PREFIX = '{"key":"'
+const MSG_ID_LENGTH = 52
+
+/** The message id of a record without parsing it (encodeRecord writes `key` first). */
+export function decodeKey(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const end = KEY_PREFIX.length + MSG_ID_LENGTH
+  if (b.length > end && b.toString('latin1', 0, KEY_PREFIX.length) === KEY_PREFIX && b[end] === 0x22) {
+    return b.toString('latin1', KEY_PREFIX.length, end)
+  }
+  return decodeRecord(bytes).key
+}
+
+export function isBoxed(value: MsgValue): value is MsgValue & { content: string } {
+  return typeof value.content === 'string'
+}
+
+/** Decrypts with the hook, swallowing its failures (a message we cannot read is not an error). */
+export function tryUnbox(unbox: Unbox | undefined, value: MsgValue, logger: Logger | undefined, readKey?: string): Obj | null {
+  if (!unbox || typeof value.content !== 'string') return null
+  try {
+    const plain = unbox(value, readKey)
+    return typeof plain === 'object' && plain !== null ? plain : null
+  } catch (err) {
+    logger?.warn('unbox failed', { author: value.author, sequence: value.sequence, err: String(err) })
+    return null
+  }
+}
+
+export function indexedContent(value: MsgValue, unbox: Unbox | undefined, logger: Logger | undefined): Obj | null {
+  if (typeof value.content === 'object' && value.content !== null) return value.content
+  return tryUnbox(unbox, value, logger)
+}
+
+/** ssb-db `autobox.js` decorate(): plaintext in content, the box kept in meta.original. */
+export function decorateUnboxed(value: MsgValue, plain: Obj, readKey?: string): MsgValue {
+  const out: Obj = { ...value }
+  const meta: Obj = { original: { content: value.content }, private: true }
+  if (readKey !== undefined) meta.unbox = readKey
+  out.meta = meta
+  out.content = plain
+  out.cyphertext = value.content
+  out.private = true
+  if (readKey !== undefined) out.unbox = readKey
+  return out as unknown as MsgValue
+}
+
+export function rtsOf(kvt: KVT): number {
+  // ssb-db indexes/feed.js resolveTimestamp: the claimed time unless missing or in the future
+  // of the receive time. A non-number claimed time (allowed after the first message) counts as missing.
+  const claimed = kvt.value.timestamp
+  return typeof claimed === 'number' && Number.isFinite(claimed) && claimed !== 0 && claimed <= kvt.timestamp
+    ? claimed
+    : kvt.timestamp
+}
+
+export interface FormatOpts {
+  keys: boolean
+  values: boolean
+  private: boolean
+}
+
+export function formatOpts(o: { keys?: boolean; values?: boolean; private?: boolean }): FormatOpts {
+  return { keys: o.keys !== false, values: o.values !== false, private: o.private === true }
+}
+
+/** ssb-db util.Format: KVT, id string (keys only) or value (otherwise). */
+export function formatKvt(kvt: KVT, f: FormatOpts): KVT | string | MsgValue {
+  if (f.keys && f.values) return kvt
+  if (f.keys) return kvt.key
+  return kvt.value
+}
