@@ -1,5 +1,6 @@
 import type { Db } from '@ssb/db'
 import type { Api, CallInfo } from '@ssb/rpc'
+import { boundedLive } from './bounded-live.js'
 import { badArgs, feedIdArg, isPlainObject, msgIdArg, optsArg, streamOpts } from './args.js'
 import type { ServerStatus } from './types.js'
 
@@ -45,6 +46,11 @@ function historyArgs(args: unknown[], signal: AbortSignal) {
   // Peers must never get decrypted content or local metadata from a history stream.
   delete opts.private
   return opts as typeof opts & { id: string }
+}
+
+/** Live streams to peers get a byte-bounded lag buffer (see boundedLive); others stream as they are. */
+function live<T>(source: AsyncIterable<T>, opts: Record<string, unknown>, call: CallInfo): AsyncIterable<T> {
+  return opts.live === true ? boundedLive(source, call.signal) : source
 }
 
 /** The ssb-db methods of ssb-server 16 plus secret-stack's core (protocol.md §7). */
@@ -95,22 +101,31 @@ export function coreApi(deps: CoreDeps): Api {
       const opts = historyArgs(args, call.signal)
       if (!call.isMaster && deps.isBlocked?.(opts.id, call.remoteId)) return []
       if (opts.live === true) deps.onHistoryRequest?.(call)
-      return db.createHistoryStream(opts)
+      return live(db.createHistoryStream(opts), opts, call)
     },
     createUserStream: (args: unknown[], call: CallInfo) => {
       const o = streamOpts(optsArg(args, 'createUserStream'), call.signal)
       feedIdArg(o.id, 'createUserStream')
-      return db.createUserStream(o as typeof o & { id: string })
+      return live(db.createUserStream(o as typeof o & { id: string }), o, call)
     },
-    createLogStream: (args: unknown[], call: CallInfo) => db.createLogStream(streamOpts(optsArg(args, 'createLogStream'), call.signal)),
-    createFeedStream: (args: unknown[], call: CallInfo) => db.createFeedStream(streamOpts(optsArg(args, 'createFeedStream'), call.signal)),
+    createLogStream: (args: unknown[], call: CallInfo) => {
+      const o = streamOpts(optsArg(args, 'createLogStream'), call.signal)
+      return live(db.createLogStream(o), o, call)
+    },
+    createFeedStream: (args: unknown[], call: CallInfo) => {
+      const o = streamOpts(optsArg(args, 'createFeedStream'), call.signal)
+      return live(db.createFeedStream(o), o, call)
+    },
     messagesByType: (args: unknown[], call: CallInfo) => {
       const o = typeof args[0] === 'string' ? { type: args[0] } : optsArg(args, 'messagesByType')
       const opts = streamOpts(o, call.signal)
       if (typeof opts.type !== 'string') throw badArgs('messagesByType: expected a type')
-      return db.messagesByType(opts as typeof opts & { type: string })
+      return live(db.messagesByType(opts as typeof opts & { type: string }), opts, call)
     },
-    links: (args: unknown[], call: CallInfo) => db.links(streamOpts(optsArg(args, 'links'), call.signal)),
+    links: (args: unknown[], call: CallInfo) => {
+      const o = streamOpts(optsArg(args, 'links'), call.signal)
+      return live(db.links(o), o, call)
+    },
   }
 }
 

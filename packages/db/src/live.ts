@@ -40,8 +40,10 @@ export class Subscription<T> {
     for (;;) {
       if (signal?.aborted) throw abortError(signal)
       if (this.head < this.buf.length) {
-        const value = this.buf[this.head++]!
-        if (this.head > 1024 && this.head * 2 > this.buf.length) {
+        const value = this.buf[this.head]!
+        // Release the slot at once: a slow consumer must not pin items it already took.
+        ;(this.buf as Array<T | undefined>)[this.head++] = undefined
+        if (this.head > 64 && this.head * 2 > this.buf.length) {
           this.buf = this.buf.slice(this.head)
           this.head = 0
         }
