@@ -1,6 +1,7 @@
 // Receiving peers for the replication bench, each in its own process: a JS ssb-server 16
-// (measured through /proc: VmHWM = peak RSS, utime+stime = CPU) or one of ours (bench/our-node.ts,
-// which reports process.resourceUsage().maxRSS and process.cpuUsage() over IPC).
+// or one of ours (bench/our-node.ts, which reports process.cpuUsage() over IPC). Peak RSS is
+// /proc/<pid>/status VmHWM for both: getrusage's maxRSS (process.resourceUsage().maxRSS) survives
+// execve on Linux, so a child spawned by this (large) bench process would report OUR peak.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -22,6 +23,8 @@ export interface SyncResult {
   peakRssMiB: number
   /** Receiver RSS just before the dial (set-up done, nothing received yet). */
   startRssMiB: number
+  /** Ours only: process.resourceUsage().maxRSS as the child reports it (see above: inflated by execve). */
+  ipcMaxRssMiB?: number
 }
 
 export interface Receiver {
@@ -102,12 +105,14 @@ export async function ourReceiver(follows: string[]): Promise<Receiver> {
   return {
     async sync(address, expected, timeoutMs) {
       const r = (await request({ cmd: 'sync', address, expected, timeoutMs })) as Record<string, number | boolean>
+      const peakRssMiB = procRssMiB(child.pid!, 'VmHWM')
       return {
         complete: r.complete as boolean,
         ms: r.ms as number,
         received: r.received as number,
         cpuS: ((r.cpuUserMs as number) + (r.cpuSystemMs as number)) / 1000,
-        peakRssMiB: (r.maxRssKb as number) / 1024,
+        peakRssMiB,
+        ipcMaxRssMiB: (r.maxRssKb as number) / 1024,
         startRssMiB: (r.startRssKb as number) / 1024,
       }
     },
@@ -124,7 +129,7 @@ export async function ourReceiver(follows: string[]): Promise<Receiver> {
 export async function runtimeBaseline(): Promise<{ nodeMiB: number; tsxMiB: number }> {
   const idle = (args: string[]) =>
     new Promise<number>((resolve, reject) => {
-      const code = 'setTimeout(() => console.log(process.resourceUsage().maxRSS), 300)'
+      const code = "import { readFileSync } from 'node:fs'; setTimeout(() => console.log(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]), 300)"
       const child = spawn(process.execPath, [...args, '--input-type=module', '-e', code], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] })
       let out = ''
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d))
