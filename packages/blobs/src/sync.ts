@@ -99,13 +99,26 @@ export function createBlobsSync(deps: BlobsSyncDeps, opts: BlobsSyncOptions = {}
         idle = setTimeout(() => fetch.abort(), idleTimeoutMs)
         idle.unref?.()
       }
-      async function* watched(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-        touch()
-        for await (const chunk of source) {
+      // Forwards next()/return() straight to the source (a generator would queue return()
+      // behind a pending next()), resetting the idle timer on every chunk.
+      const watched = (source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> => ({
+        [Symbol.asyncIterator]() {
+          const it = source[Symbol.asyncIterator]()
           touch()
-          yield chunk
-        }
-      }
+          return {
+            next: () => {
+              const p = it.next().then((r) => {
+                touch()
+                return r
+              })
+              // The store may stop awaiting once aborted; the rejection is not lost, only not fatal.
+              p.catch(() => {})
+              return p
+            },
+            return: (value?: unknown) => (it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined })),
+          }
+        },
+      })
       try {
         const signal = fetch.signal
         await store.add(watched(state.peer.get(id, { max: maxSize, signal })), { expectedId: id, maxSize, signal })
