@@ -1,7 +1,8 @@
 // Receiving peers for the replication bench, each in its own process: a JS ssb-server 16
 // or one of ours (bench/our-node.ts, which reports process.cpuUsage() over IPC). Peak RSS is
 // /proc/<pid>/status VmHWM for both: getrusage's maxRSS (process.resourceUsage().maxRSS) survives
-// execve on Linux, so a child spawned by this (large) bench process would report OUR peak.
+// execve on Linux, so a small child spawned by this (large) bench process can report OUR peak
+// (seen here: an idle `node -e` child reported 148 MiB via maxRSS, 42 MiB via VmHWM).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
