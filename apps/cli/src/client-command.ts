@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { SsbConfig } from '@ssb/config'
 import { parseArgv } from '@ssb/config'
 import { loadSecret } from '@ssb/keys'
-import { connectClient, type SsbClient } from '@ssb/server'
+import { connectClient, manifestEntry, type SsbClient } from '@ssb/server'
 import type { Manifest } from '@ssb/rpc'
 import { COMMAND_ALIASES } from './aliases.js'
 import { printHelp } from './help.js'
@@ -24,12 +24,6 @@ function readManifest(path: string): Manifest {
   } catch {
     throw new CliError(`no manifest file at ${file} - it is written when the server starts.\nUse the "start" command to start it.`)
   }
-}
-
-function lookup(manifest: Manifest, path: string[]): unknown {
-  let node: unknown = manifest
-  for (const p of path) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined
-  return node
 }
 
 /** Connects like ssb-client would: the unix socket when the server has one, else TCP + SHS as ourselves. */
@@ -80,7 +74,7 @@ export async function runClientCommand(argv: string[], config: SsbConfig, io: Io
     printHelp(io, manifest, path)
     return 0
   }
-  const type = lookup(manifest, path)
+  const type = manifestEntry(manifest, path)
   if (typeof type !== 'string') {
     if (type && typeof type === 'object') {
       printHelp(io, manifest, path)

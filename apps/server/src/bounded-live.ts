@@ -22,7 +22,7 @@ function approxBytes(item: unknown): number {
  * items up in the store's live buffer.
  */
 export function boundedLive<T>(source: AsyncIterable<T>, signal: AbortSignal, maxBytes = MAX_LIVE_LAG_BYTES): AsyncIterable<T> {
-  const queue: T[] = []
+  const queue: Array<{ item: T; size: number }> = []
   let bytes = 0
   let done = false
   let failure: unknown
@@ -41,7 +41,7 @@ export function boundedLive<T>(source: AsyncIterable<T>, signal: AbortSignal, ma
           failure = new RpcError('LIVE_STREAM_OVERFLOW', `live stream reader fell more than ${maxBytes} bytes behind; ask again from where you are`, { expose: true })
           break
         }
-        queue.push(item)
+        queue.push({ item, size })
         bytes += size
         notify()
       }
@@ -57,8 +57,8 @@ export function boundedLive<T>(source: AsyncIterable<T>, signal: AbortSignal, ma
     async *[Symbol.asyncIterator]() {
       for (;;) {
         if (queue.length > 0) {
-          const item = queue.shift()!
-          bytes -= approxBytes(item)
+          const { item, size } = queue.shift()!
+          bytes -= size
           yield item
           continue
         }

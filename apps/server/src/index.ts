@@ -1,7 +1,7 @@
 export { Server, SsbServer, startServer, STORE_DIR, type ServerConfig, type ServerDeps } from './server.js'
 export { connectClient, type ClientTarget, type ClientOptions, type SsbClient } from './client.js'
 export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LoggerOptions, type LogLevel } from './logger.js'
-export { CORE_MANIFEST, ANONYMOUS_METHODS, mergeManifests } from './manifest.js'
+export { CORE_MANIFEST, ANONYMOUS_METHODS, manifestEntry, mergeManifests } from './manifest.js'
 export { loadOrCreateSecretSync } from './secret.js'
 export { VERSION } from './version.js'
 export { coreHelp } from './help.js'

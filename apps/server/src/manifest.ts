@@ -61,14 +61,19 @@ export function mergeManifests(...parts: Manifest[]): Manifest {
   return out
 }
 
-/** Whether `name` (a path) is a method in `manifest`. */
-export function hasMethod(manifest: Manifest, name: string[]): boolean {
-  let node: Manifest | string | undefined = manifest
+/** The call type of `name` (a path) in `manifest`, a sub-manifest for a namespace, or undefined. */
+export function manifestEntry(manifest: Manifest, name: readonly string[]): Manifest[string] | undefined {
+  let node: Manifest | Manifest[string] | undefined = manifest
   for (const part of name) {
-    if (typeof node !== 'object' || node === null) return false
+    if (typeof node !== 'object' || node === null) return undefined
     node = Object.prototype.hasOwnProperty.call(node, part) ? node[part] : undefined
   }
-  return typeof node === 'string'
+  return node
+}
+
+/** Whether `name` (a path) is a method in `manifest`. */
+export function hasMethod(manifest: Manifest, name: string[]): boolean {
+  return typeof manifestEntry(manifest, name) === 'string'
 }
 
 /** Merge handler trees the same way as manifests. */
