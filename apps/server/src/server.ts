@@ -5,13 +5,13 @@ import { fromBase64, type FeedId, type Keys } from '@ssb/keys'
 import { mainNetCaps } from '@ssb/shs'
 import type { Manifest } from '@ssb/rpc'
 import { coreApi } from './core-api.js'
-import { CORE_MANIFEST, ANONYMOUS_METHODS, hasMethod, mergeApis, mergeManifests } from './manifest.js'
-import { createReplication, REPLICATION_MANIFEST } from './replication.js'
-import { BLOBS_MANIFEST, createBlobs } from './blobs.js'
-import { createPrivate, createPrivateHooks, PRIVATE_MANIFEST } from './private.js'
-import { DEFAULT_MAX_BLOB_BYTES } from '@ssb/blobs'
-import type { MsgValue } from '@ssb/feed'
-import type { Subsystem } from './subsystem.js'
+import { CORE_MANIFEST, ANONYMOUS_METHODS, hasMethod, manifestEntry, mergeApis, mergeManifests } from './manifest.js'
+import type { Replication } from './replication.js'
+import { createPrivateHooks } from './private.js'
+import type { Subsystem, SubsystemContext, SubsystemFactory } from './subsystem.js'
+import { BUILTIN_SUBSYSTEMS } from './subsystems.js'
+import { checkPlugin, loadPlugins, pluginSubsystem, PluginError, type Plugin, type PluginApi } from './plugins.js'
+import { toNumber } from './util.js'
 import { createLogger, type Logger } from './logger.js'
 import { loadOrCreateSecretSync } from './secret.js'
 import { Listeners, type ListenSpec, type PeerConnection } from './listeners.js'
@@ -42,6 +42,8 @@ export interface ServerConfig {
 
 export interface ServerDeps {
   logger?: Logger
+  /** Plugins to start after the built-in subsystems (see `Server.use`). */
+  plugins?: Plugin[]
 }
 
 /** Store files live in their own folder so the JS server's flume files in ~/.ssb are never touched. */
@@ -49,19 +51,16 @@ export const STORE_DIR = 'ssb-ts'
 /** secret-stack closes idle peer connections after this long (protocol.md trap 14). */
 const DEFAULT_INACTIVITY_MS = 600_000
 
-function toNumber(v: unknown, fallback: number): number {
-  const n = typeof v === 'string' ? Number(v) : v
-  return typeof n === 'number' && Number.isFinite(n) ? n : fallback
-}
-
 export class SsbServer {
   readonly id: string
   readonly keys: Keys
   readonly config: ServerConfig
   readonly logger: Logger
-  /** Known before start-up, like secret-stack's: every subsystem's methods. */
-  readonly manifestObject: Manifest = mergeManifests(CORE_MANIFEST, REPLICATION_MANIFEST, BLOBS_MANIFEST, PRIVATE_MANIFEST)
+  /** Known before start-up, like secret-stack's: every subsystem's and plugin's methods. */
+  readonly manifestObject: Manifest
+  #factories: SubsystemFactory[]
   #subsystems: Subsystem[] = []
+  #plugins = new Map<string, PluginApi>()
   #db: Db | undefined
   #listeners: Listeners | undefined
   #ready: Promise<void>
@@ -74,6 +73,9 @@ export class SsbServer {
     this.logger = deps.logger ?? createLogger({ level: config.logging?.level })
     this.keys = config.keys ?? loadOrCreateSecretSync(join(config.path, 'secret'))
     this.id = this.keys.id
+    const plugins = [...(deps.plugins ?? []), ...configPlugins(config)]
+    this.#factories = [...BUILTIN_SUBSYSTEMS, ...plugins.map((p) => pluginSubsystem(p, (name, methods) => this.#plugins.set(name, methods)))]
+    this.manifestObject = buildManifest(this.#factories)
     this.#ready = this.#start()
     this.#ready.catch(() => {}) // surfaced through ready()
   }
@@ -81,6 +83,16 @@ export class SsbServer {
   /** Resolves when the store is open and every listener is up; rejects with the start-up error. */
   ready(): Promise<void> {
     return this.#ready
+  }
+
+  /** The methods a plugin's `init` returned (in-process calls), once the server is ready. */
+  plugin<T extends PluginApi = PluginApi>(name: string): T | undefined {
+    return this.#plugins.get(name) as T | undefined
+  }
+
+  /** A started subsystem (`replication`, `blobs`, `gossip`, …) by name. */
+  subsystem<T extends Subsystem = Subsystem>(name: string): T | undefined {
+    return this.#subsystems.find((s) => s.name === name) as T | undefined
   }
 
   get db(): Db {
@@ -142,6 +154,10 @@ export class SsbServer {
       },
       connections: this.#listeners?.describeConnections() ?? [],
       uptime: Date.now() - this.#startedAt,
+      ...Object.fromEntries(this.#subsystems.flatMap((sub) => {
+        const extra = sub.status?.()
+        return extra === undefined ? [] : [[sub.name, extra]]
+      })),
     }
   }
 
@@ -161,25 +177,27 @@ export class SsbServer {
       },
     )
     const db = this.#db
-    const replication = createReplication(
-      { id: this.id as FeedId, db, logger: log, dir: join(config.path, STORE_DIR) },
-      { hops: toNumber((config.friends as { hops?: unknown } | undefined)?.hops, 2) },
-    )
-    const blobsConfig = (config.blobs ?? {}) as { max?: unknown; quota?: unknown; autoWant?: unknown; sympathy?: unknown }
-    const blobs = await createBlobs(
-      { id: this.id, db, logger: log, dir: join(config.path, 'blobs') },
-      {
-        max: toNumber(blobsConfig.max, DEFAULT_MAX_BLOB_BYTES),
-        quotaBytes: toNumber(blobsConfig.quota, 0),
-        autoWant: blobsConfig.autoWant !== false,
-        sympathy: toNumber(blobsConfig.sympathy, 3),
-      },
-    )
-    const priv = createPrivate({
-      publish: (content) => db.publish(content),
-      unbox: (box) => privateHooks.unbox({ content: box } as MsgValue),
-    })
-    this.#subsystems = [replication, blobs, priv]
+    try {
+      for (const factory of this.#factories) {
+        const ctx: SubsystemContext = {
+          id: this.id as FeedId,
+          keys: this.keys,
+          config,
+          db,
+          logger: log.child({ scope: factory.name }),
+          path: config.path,
+          storeDir: join(config.path, STORE_DIR),
+          server: this,
+          get: <T extends Subsystem>(name: string) => this.#subsystems.find((x) => x.name === name) as T | undefined,
+        }
+        this.#subsystems.push(await factory.create(ctx))
+      }
+    } catch (err) {
+      await this.#closeSubsystems()
+      await db.close().catch(() => {})
+      throw err
+    }
+    const replication = this.subsystem<Replication>('replication')!
     const core = coreApi({
       id: this.id,
       version: VERSION,
@@ -195,6 +213,7 @@ export class SsbServer {
       isBlocked: (author, peer) => replication.friends.isBlocking({ source: author as FeedId, dest: peer as FeedId }),
     })
     const api = mergeApis(core, ...this.#subsystems.map((x) => x.api))
+    this.#installPluginProperties()
     const anonymous = [...ANONYMOUS_METHODS.filter((m) => hasMethod(this.manifestObject, m.split('.'))), ...this.#subsystems.flatMap((x) => x.anonymous ?? [])]
     const masters = new Set<string>([this.id, ...(config.master ?? [])])
     const caps = config.caps?.shs ? fromBase64(config.caps.shs) : mainNetCaps()
@@ -222,6 +241,7 @@ export class SsbServer {
       await this.#listeners.listen(this.#listenSpecs())
     } catch (err) {
       await this.#listeners.close().catch(() => {})
+      await this.#closeSubsystems()
       await db.close().catch(() => {})
       throw err
     }
@@ -247,6 +267,21 @@ export class SsbServer {
       specs.push({ kind: 'unix', path: join(config.path, 'socket') })
     }
     return specs
+  }
+
+  /** Closes subsystems in reverse start order; a failure is logged, not thrown. */
+  async #closeSubsystems(): Promise<void> {
+    for (const sub of this.#subsystems.splice(0).reverse()) {
+      await sub.close?.().catch((err: unknown) => this.logger.error('close failed', { subsystem: sub.name, err }))
+    }
+  }
+
+  /** Like secret-stack, `server.<plugin>.<method>()` calls a plugin in-process (unless the name is taken). */
+  #installPluginProperties(): void {
+    for (const [name, methods] of this.#plugins) {
+      if (name in this) continue
+      Object.defineProperty(this, name, { value: methods, enumerable: true, configurable: true })
+    }
   }
 
   /** ssb-client and the CLI read `{path}/manifest.json` to know our methods. */
@@ -278,7 +313,7 @@ export class SsbServer {
     this.#closing ??= (async () => {
       await this.#ready.catch(() => {})
       await this.#listeners?.close()
-      for (const sub of this.#subsystems) await sub.close?.().catch((err: unknown) => this.logger.error('close failed', { subsystem: sub.name, err }))
+      await this.#closeSubsystems()
       await this.#db?.close()
       this.logger.info('closed')
     })()
@@ -286,14 +321,66 @@ export class SsbServer {
   }
 }
 
-/** `Server(config)`: the JS API of ssb-server. Returns at once; `await server.ready()` to know it is up. */
-export function Server(config: ServerConfig, deps?: ServerDeps): SsbServer {
-  return new SsbServer(config, deps)
+/** Every factory's manifest merged; a plugin may not redefine a method another part has. */
+function buildManifest(factories: SubsystemFactory[]): Manifest {
+  let manifest = CORE_MANIFEST
+  for (const f of factories) {
+    for (const path of methodPaths(f.manifest)) {
+      if (manifestEntry(manifest, path) !== undefined && typeof manifestEntry(manifest, path) !== 'object') {
+        throw new PluginError(f.name, `method ${path.join('.')} is already defined by the server or an earlier plugin`)
+      }
+    }
+    manifest = mergeManifests(manifest, f.manifest)
+  }
+  return manifest
 }
 
-/** Starts a server and waits until it listens. */
-export async function startServer(config: ServerConfig, deps?: ServerDeps): Promise<SsbServer> {
-  const server = new SsbServer(config, deps)
-  await server.ready()
+function methodPaths(m: Manifest, prefix: string[] = []): string[][] {
+  return Object.entries(m).flatMap(([k, v]) => (typeof v === 'object' ? methodPaths(v, [...prefix, k]) : [[...prefix, k]]))
+}
+
+/** `config.plugins` entries that are plugin objects; module names need `startServer`/`loadPlugins`. */
+function configPlugins(config: ServerConfig): Plugin[] {
+  const spec = config.plugins
+  if (spec === undefined || spec === null) return []
+  if (!Array.isArray(spec) || spec.some((p) => typeof p !== 'object')) {
+    throw new PluginError('config.plugins', 'module names must be loaded first: use startServer(config) (or loadPlugins(config)) instead of Server(config)')
+  }
+  return spec.map((p) => checkPlugin(p))
+}
+
+/** A server constructor with plugins, like secret-stack's `SecretStack().use(plugin)`. */
+export interface ServerCreator {
+  (config: ServerConfig, deps?: ServerDeps): SsbServer
+  /** A creator that also starts `plugin` (after the ones already added). */
+  use(plugin: Plugin): ServerCreator
+}
+
+function creator(plugins: Plugin[]): ServerCreator {
+  const create = ((config: ServerConfig, deps: ServerDeps = {}) =>
+    new SsbServer(config, { ...deps, plugins: [...plugins, ...(deps.plugins ?? [])] })) as ServerCreator
+  create.use = (plugin: Plugin) => creator([...plugins, checkPlugin(plugin)])
+  return create
+}
+
+/**
+ * `Server(config)`: the JS API of ssb-server. Returns at once with the full manifest;
+ * `await server.ready()` to know it is up. `Server.use(plugin)(config)` adds plugins.
+ */
+export const Server: ServerCreator = creator([])
+
+/**
+ * Starts a server and waits until it listens. Unlike `Server(config)`, module names in
+ * `config.plugins` are loaded (ESM or CommonJS) before start-up.
+ */
+export async function startServer(config: ServerConfig, deps: ServerDeps = {}): Promise<SsbServer> {
+  const loaded = await loadPlugins(config)
+  const server = new SsbServer({ ...config, plugins: undefined }, { ...deps, plugins: [...(deps.plugins ?? []), ...loaded] })
+  try {
+    await server.ready()
+  } catch (err) {
+    await server.close().catch(() => {})
+    throw err
+  }
   return server
 }
