@@ -12,6 +12,7 @@ export const LAYERS = [
   'private-box',
   'log',
   'db',
+  'query',
   'friends',
   'box-stream',
   'shs',
@@ -19,6 +20,7 @@ export const LAYERS = [
   'ebt',
   'blobs',
   'gossip',
+  'invite',
 ]
 
 const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*['"](@ssb\/[a-z0-9-]+)|import\(\s*['"](@ssb\/[a-z0-9-]+)|require\(\s*['"](@ssb\/[a-z0-9-]+)/g

@@ -1,0 +1,3 @@
+import { packageConfig } from '@ssb/tsup-config'
+
+export default packageConfig()

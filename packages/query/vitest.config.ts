@@ -1,0 +1,3 @@
+import { packageVitestConfig } from '@ssb/vitest-config'
+
+export default packageVitestConfig()
