@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { SsbConfig } from '@ssb/config'
-import { createLogger, Server, VERSION, type SsbServer } from '@ssb/server'
+import { createLogger, loadPlugins, Server, VERSION, type SsbServer } from '@ssb/server'
 import { serverConfig, type CliEnv } from './config.js'
 import type { Io } from './io.js'
 
@@ -16,7 +16,11 @@ export async function runStart(config: SsbConfig, cli: CliEnv, io: Io, opts: { h
   const level = String(config.logging?.level ?? 'notice')
   io.out(`ssb-server ${VERSION} ${config.path} logging.level:${level}\n`)
   const logger = createLogger({ level, write: (line) => io.err(line + '\n') })
-  const server = Server(serverConfig(config, cli), { logger })
+  const resolved = serverConfig(config, cli)
+  // Plugins named in config (module paths, or ssb-plugins' { name: true } map) load before the
+  // server exists, so the manifest it writes already has their methods.
+  const plugins = await loadPlugins(resolved)
+  const server = Server({ ...resolved, plugins: undefined }, { logger, plugins })
   io.out(`my key ID: ${server.keys.public}\n`)
 
   let progressTimer: NodeJS.Timeout | undefined
@@ -36,7 +40,13 @@ export async function runStart(config: SsbConfig, cli: CliEnv, io: Io, opts: { h
     progressTimer.unref()
   }
 
-  await server.ready()
+  try {
+    await server.ready()
+  } catch (err) {
+    if (progressTimer) clearInterval(progressTimer)
+    await server.close().catch(() => {})
+    throw err
+  }
   logger.info('manifest written', { file: join(config.path, 'manifest.json') })
   io.out(`listening on ${server.getAddress('device') ?? 'unix socket only'}\n`)
 
