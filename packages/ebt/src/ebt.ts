@@ -48,7 +48,7 @@ export function createEbt(deps: EbtDeps, opts: EbtOptions = {}): Ebt {
   const maxPendingReceive = opts.maxPendingReceivePerPeer ?? DEFAULT_MAX_PENDING_RECEIVE_PER_PEER
   const engine = new Engine(deps.id, timeoutMs, logger)
   engine.receiver = new Receiver({
-    append: (values) => deps.append(values),
+    appendRuns: deps.appendRuns ?? ((runs) => Promise.all(runs.map((values) => deps.append(values)))),
     localSeq: (feed) => engine.localSeq(feed),
     maxBatch: opts.maxAppendBatch ?? MAX_APPEND_BATCH,
     minBatch: Math.min(MIN_APPEND_BATCH, opts.maxAppendBatch ?? MAX_APPEND_BATCH),
@@ -83,7 +83,14 @@ export function createEbt(deps: EbtDeps, opts: EbtOptions = {}): Ebt {
       for (const [feed, rep] of session.replicating) if (rep.rx) engine.switchRx(feed, session)
     }
     if (!session.clockLoaded) return
-    const clock: VectorClock = Object.fromEntries(session.clock)
+    // Request skipping only holds for feeds both sides replicated: a feed the peer declined (-1)
+    // or we declined (our -1) is left out, so a later follow on either side is announced again
+    // instead of both sides waiting for the other's note (ssb-ebt deadlocks there).
+    const clock: VectorClock = {}
+    for (const [feed, seq] of session.clock) {
+      if (seq === -1 || session.replicating?.get(feed)?.requested === -1) continue
+      clock[feed] = seq
+    }
     const save = deps.clockStore
       .save(session.id, clock)
       .catch((err: unknown) => logger?.warn('ebt: could not save a peer clock', { peer: session.id, err }))
