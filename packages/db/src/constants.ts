@@ -2,7 +2,7 @@
  * Bump whenever the index layout or what gets indexed changes: on open, indexes written with
  * another version are thrown away and rebuilt from the log.
  */
-export const INDEX_VERSION = 3
+export const INDEX_VERSION = 4
 
 /** Subdirectories of `opts.dir`. */
 export const LOG_DIR = 'log'
@@ -29,9 +29,6 @@ export const MAX_GROUP_MESSAGES = 8192
 
 /** The writer waits while this many appended messages are not yet indexed (bounds memory). */
 export const MAX_INDEX_BACKLOG = 20_000
-
-/** addBatch validates this many feeds' runs concurrently. */
-export const RUNS_IN_FLIGHT = 4
 
 /** Runs of one feed at least this long go to the signature worker pool (when there is one). */
 export const BATCH_PARALLEL_THRESHOLD = 32

@@ -8,6 +8,7 @@ import { BATCH_PARALLEL_THRESHOLD } from './constants.js'
 import { DbError } from './errors.js'
 import { readById } from './existing.js'
 import { Indexer } from './indexer.js'
+import { readIndex } from './index-read.js'
 import { links } from './links-query.js'
 import { compact, eraseFeed, eraseMessage, resumeErases } from './maintenance.js'
 import { openStores } from './open.js'
@@ -107,6 +108,7 @@ function createDbApi(core: Core): Db {
     createFeedStream: (o) => createFeedStream(core, o),
     messagesByType: (o) => messagesByType(core, o),
     links: (o) => links(core, o),
+    readIndex: (o) => readIndex(core, o),
     async *latest(o = {}): AsyncGenerator<LatestItem> {
       assertOpen(core)
       const items = [...core.feeds].map(([id, s]) => ({ id: id as FeedId, sequence: s.sequence, ts: s.timestamp }))

@@ -1,10 +1,11 @@
 import { contactOf, extractLinks } from './links.js'
 import { encValueOffset, keyOfBacklink, keyOfFeedTime, keyOfMsg } from './index-keys.js'
+import { forEachQueryEntry } from './query-index.js'
 import { type IndexedMsg, rtsOf } from './record.js'
 import type { ContactWeight } from './types.js'
 
 /**
- * Calls `put` for every index entry of `m` that is its own key (k, f, b). The sequence and type
+ * Calls `put` for every index entry of `m` that is its own key (k, f, b, q). The sequence and type
  * entries are packed into runs per batch (runs.ts); contact edges, latest-per-feed and seek
  * samples are kept per batch too. Link entries hold the message id so keys-only link queries
  * never touch the log.
@@ -15,6 +16,7 @@ export function forEachEntry(m: IndexedMsg, put: (key: string, value: string) =>
   put(keyOfMsg(kvt.key), encValueOffset(offset))
   put(keyOfFeedTime(rtsOf(kvt), offset), '')
   if (content === null) return
+  forEachQueryEntry(m, put)
   const links = extractLinks(content)
   for (let i = 0; i < links.length; i++) {
     const [rel, dest] = links[i]!

@@ -13,6 +13,7 @@
  *   c{author id}\0{contact id}           → weight             contact graph (latest wins)
  *   F{author id}                         → {id,sequence,timestamp} JSON   latest per feed
  *   T{offset}                            → receive timestamp  sparse seek index
+ *   q{index}{charwise tuple}\0{offset}   → ''                 ssb-query sorted indexes (query-index.ts)
  *   E{target id}                         → [offsets] JSON     erase in progress
  *   \0meta                               → checkpoint JSON
  *

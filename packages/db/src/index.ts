@@ -11,7 +11,9 @@ export {
   WEIGHT_FOLLOW,
   WEIGHT_UNFOLLOW,
 } from './constants.js'
-export { extractLinks } from './links.js'
+export { extractLinks, isRefFeed, isRefLink } from './links.js'
+export { charwise, compareKeys } from './charwise.js'
+export { QUERY_INDEXES, QUERY_INDEX_NAMES, type QueryView, queryView, tupleOf } from './query-index.js'
 export type {
   AddBatchResult,
   ContactEdge,
@@ -21,11 +23,14 @@ export type {
   DbOptions,
   GetOptions,
   HistoryStreamOptions,
+  IndexItem,
+  IndexReadOptions,
   IndexProgress,
   LatestItem,
   LinkItem,
   LinkRow,
   LinksOptions,
+  QueryIndexName,
   Logger,
   ReindexProgress,
   StreamItem,

@@ -86,11 +86,12 @@ export function links(core: Core, o: LinksOptions): AsyncIterable<LinkItem> {
     return row
   }
   async function* emit(ctx: ReadCtx, rows: Row[]): AsyncGenerator<LinkItem> {
-    const missing = values ? rows.filter((x) => typeof x[4] === 'number') : []
-    const read = missing.length > 0 ? await readMany(ctx, missing.map((x) => x[4] as number)) : []
-    let j = 0
+    // One message often links to a dest twice (root and branch): read each record once.
+    const offsets = values ? [...new Set(rows.flatMap((x) => (typeof x[4] === 'number' ? [x[4]] : [])))] : []
+    const read = offsets.length > 0 ? await readMany(ctx, offsets) : []
+    const byOffset = new Map(offsets.map((o, i) => [o, read[i] ?? null]))
     for (const [s, r, d, id, at] of rows) {
-      const kvt = !values ? null : typeof at === 'number' ? read[j++]! : at
+      const kvt = !values ? null : typeof at === 'number' ? byOffset.get(at)! : at
       if (values && kvt === null) continue
       yield shape(s, r, d, id, kvt)
     }
@@ -160,5 +161,13 @@ export function links(core: Core, o: LinksOptions): AsyncIterable<LinkItem> {
     }
     return out.length > 0 ? out : undefined
   }
-  return runStream(core, o, old, live)
+  // Like ssb-db's flumeview-level read: `{sync: true}` between the old rows and the live ones.
+  const withSync = (o as { sync?: unknown }).sync === true && o.live === true && o.old !== false
+  const oldThenSync = async function* (ctx: ReadCtx): AsyncGenerator<LinkItem> {
+    yield* old(ctx)
+    yield SYNC as unknown as LinkItem
+  }
+  return runStream(core, o, withSync ? oldThenSync : old, live)
 }
+
+const SYNC = Object.freeze({ sync: true as const })

@@ -162,12 +162,20 @@ async function readWith<T>(ctx: ReadCtx, offsets: number[], decode: (b: Uint8Arr
     const dense = denseRange(offsets)
     if (dense !== null) {
       // Many records close together: one sequential pass over the log beats a read per record.
-      const want = new Map<number, number>()
-      offsets.forEach((o, i) => want.set(o, i))
+      // An offset may be asked for more than once (a message linking to one dest twice).
+      const want = new Map<number, number[]>()
+      offsets.forEach((o, i) => {
+        const slots = want.get(o)
+        if (slots) slots.push(i)
+        else want.set(o, [i])
+      })
       const out = new Array<T | null>(offsets.length).fill(null)
       for await (const e of core.log.stream({ gte: dense[0] })) {
-        const i = want.get(e.offset)
-        if (i !== undefined) out[i] = decode(e.value)
+        const slots = want.get(e.offset)
+        if (slots !== undefined) {
+          const value = decode(e.value)
+          for (const i of slots) out[i] = value
+        }
         if (e.offset >= dense[1]) break
       }
       return out

@@ -145,6 +145,28 @@ export interface IndexProgress {
   indexes: { start: number; current: number; target: number }
 }
 
+/** One of ssb-query 2.4's sorted indexes (see QUERY_INDEXES for their tuples). */
+export type QueryIndexName = 'log' | 'clk' | 'typ' | 'tya' | 'cha' | 'aty' | 'ata' | 'art' | 'lor'
+
+export interface IndexReadOptions {
+  index: QueryIndexName
+  /** Inclusive lower bound, one value per tuple field; `null` (or missing) = below everything. */
+  gte: unknown[]
+  /** Inclusive upper bound, one value per tuple field; `undefined` (or missing) = above everything. */
+  lte: unknown[]
+  reverse?: boolean
+  live?: boolean
+  old?: boolean
+  /** With old and live: emit `{sync: true}` once the old part is done. */
+  sync?: boolean
+  /** Default true: private messages we can read come decrypted (ssb-db's view of them). */
+  private?: boolean
+  signal?: AbortSignal
+}
+
+/** readIndex() item: the message with ssb-query's `rts`, or the old/live boundary marker. */
+export type IndexItem = (KVT & { rts: number }) | { sync: true }
+
 /** Any stream item: KVT, id string, value, link row or `{id, sequence, ts}`. */
 export type StreamItem = KVT | MsgId | MsgValue
 
@@ -160,6 +182,11 @@ export interface Db {
   createFeedStream(opts?: StreamOptions): AsyncIterable<StreamItem>
   messagesByType(opts: string | TypeStreamOptions): AsyncIterable<StreamItem>
   links(opts: LinksOptions): AsyncIterable<LinkItem>
+  /**
+   * Range read of one of ssb-query's sorted indexes, in that index's (charwise) order: the
+   * building block of query.read, which plans which index and which bounds to use.
+   */
+  readIndex(opts: IndexReadOptions): AsyncIterable<IndexItem>
   latest(opts?: { signal?: AbortSignal }): AsyncIterable<LatestItem>
   getLatest(feedId: string): Promise<{ key: MsgId; value: MsgValue } | null>
   latestSequence(feedId: string): Promise<number>

@@ -1,0 +1,270 @@
+import type { KVT } from '@ssb/feed'
+import { charwise, charwiseOrThrow, compareKeys } from './charwise.js'
+import type { Core } from './core.js'
+import { DbError } from './errors.js'
+import { encFloat, offsetFromKeyEnd, prefixEnd, typePrefix, unesc } from './index-keys.js'
+import {
+  QUERY_INDEXES,
+  type QueryIndexName,
+  type QueryView,
+  STORED_QUERY_INDEXES,
+  encodedTupleOf,
+  queryPrefix,
+  queryView,
+} from './query-index.js'
+import { type ReadCtx, freshKvt, messagesAt, present, runStream, scan } from './read.js'
+import { type IndexedMsg, decodeRecord, indexedContent, rtsOf } from './record.js'
+import { seqOffsets, typeOffsets } from './runs.js'
+import type { IndexItem, IndexReadOptions } from './types.js'
+
+const MAX_SEQ = 2 ** 52
+const SYNC = Object.freeze({ sync: true as const })
+
+interface Bounds {
+  lo: string
+  hi: string
+}
+
+/** A numeric window [lower, upper] containing every number between two charwise bounds; null if none. */
+function numberWindow(lo: unknown, hi: unknown): [number, number] | null {
+  let lower: number
+  if (typeof lo === 'number') lower = lo
+  else if (lo === null || typeof lo === 'boolean') lower = -Infinity
+  else return null // strings, arrays and undefined sort after every number
+  let upper: number
+  if (typeof hi === 'number') upper = hi
+  else if (hi === undefined || typeof hi === 'string' || Array.isArray(hi)) upper = Infinity
+  else return null
+  if (Number.isNaN(lower) || Number.isNaN(upper)) return [-Infinity, Infinity]
+  return lower <= upper ? [lower, upper] : null
+}
+
+/** First-field candidates (strings) within the bounds, in charwise order. */
+function stringsInRange(values: Iterable<string>, lo: unknown, hi: unknown, reverse: boolean): string[] {
+  const eLo = charwise([lo])
+  const eHi = charwise([hi])
+  const out: Array<[string, string]> = []
+  for (const v of values) {
+    const e = charwise([v])!
+    if (eLo !== null && compareKeys(e, eLo) < 0) continue
+    if (eHi !== null && compareKeys(e, eHi) > 0) continue
+    out.push([e, v])
+  }
+  out.sort((a, b) => compareKeys(a[0], b[0]))
+  if (reverse) out.reverse()
+  return out.map((x) => x[1])
+}
+
+/**
+ * Keeps one offset per tuple (the largest: the message indexed last), like the reference's exact
+ * indexes where a later message with an equal tuple overwrites the entry.
+ */
+async function* dedupe(chunks: AsyncIterable<Array<[string, number]>>): AsyncGenerator<number[]> {
+  let tuple: string | null = null
+  let offset = -1
+  for await (const chunk of chunks) {
+    const out: number[] = []
+    for (const [t, off] of chunk) {
+      if (t === tuple) {
+        if (off > offset) offset = off
+        continue
+      }
+      if (tuple !== null) out.push(offset)
+      tuple = t
+      offset = off
+    }
+    if (out.length > 0) yield out
+  }
+  if (tuple !== null) yield [offset]
+}
+
+async function* storedOffsets(ctx: ReadCtx, name: QueryIndexName, b: Bounds, reverse: boolean): AsyncGenerator<Array<[string, number]>> {
+  const prefix = queryPrefix(name)
+  const cut = prefix.length
+  for await (const entries of scan(ctx, { gte: prefix + b.lo, lt: prefix + b.hi + '\x01', reverse }, false)) {
+    const out: Array<[string, number]> = []
+    for (const [k] of entries) {
+      const tuple = k.slice(cut, k.length - 12)
+      if (compareKeys(tuple, b.lo) >= 0 && compareKeys(tuple, b.hi) <= 0) out.push([tuple, offsetFromKeyEnd(k)])
+    }
+    yield out
+  }
+}
+
+async function* feedTimeOffsets(ctx: ReadCtx, w: [number, number], reverse: boolean): AsyncGenerator<Array<[string, number]>> {
+  const range = {
+    gte: w[0] === -Infinity ? 'f' : 'f' + encFloat(w[0]),
+    lt: w[1] === Infinity ? prefixEnd('f') : 'f' + encFloat(w[1]) + '~',
+    reverse,
+  }
+  for await (const entries of scan(ctx, range, false)) {
+    const out: Array<[string, number]> = []
+    for (const [k] of entries) out.push([k.slice(0, 17), offsetFromKeyEnd(k)])
+    yield out
+  }
+}
+
+async function* logOffsets(ctx: ReadCtx, w: [number, number], reverse: boolean): AsyncGenerator<KVT> {
+  if (ctx.upTo < 0) return
+  const core = ctx.core
+  const start = w[0] === -Infinity ? 0 : core.state.seek.floor(w[0])
+  const end = core.state.seek.ceil(w[1])
+  const range: { gte?: number; lt?: number; reverse: boolean; signal?: AbortSignal } = { reverse }
+  if (start > 0) range.gte = start
+  if (end !== Infinity) range.lt = end
+  if (ctx.signal) range.signal = ctx.signal
+  for await (const entry of core.log.stream(range)) {
+    if (entry.offset > ctx.upTo) {
+      if (reverse) continue
+      return
+    }
+    yield decodeRecord(entry.value)
+  }
+}
+
+async function listTypes(ctx: ReadCtx): Promise<string[]> {
+  const types: string[] = []
+  let from = 't'
+  for (;;) {
+    let key: string | undefined
+    for await (const entries of scan(ctx, { gte: from, lt: 'u', limit: 1 }, false)) {
+      key = entries[0]?.[0]
+      break
+    }
+    if (key === undefined) return types
+    const type = unesc(key.slice(1, key.length - 12))
+    types.push(type)
+    from = prefixEnd(typePrefix(type))
+  }
+}
+
+/** Sequence window of one feed for a `clk` read (the exact tuple check follows). */
+function seqWindow(lower: unknown[], upper: unknown[], author: string): [number, number] {
+  let first = 0
+  let last = MAX_SEQ
+  if (lower[0] === author) {
+    const lo = lower[1]
+    if (typeof lo === 'number') first = Number.isNaN(lo) ? 0 : Math.max(0, Math.ceil(lo))
+    else if (!(lo === null || typeof lo === 'boolean')) return [1, 0]
+  }
+  if (upper[0] === author) {
+    const hi = upper[1]
+    if (typeof hi === 'number') last = Number.isNaN(hi) ? MAX_SEQ : Math.floor(hi)
+    else if (hi === null || typeof hi === 'boolean') return [1, 0]
+  }
+  return [first, last]
+}
+
+/**
+ * Reads one of ssb-query's sorted indexes (query-index.ts) between two tuples, inclusive, in
+ * index order: `gte`/`lte` hold one bound per tuple field, `null` meaning "below everything"
+ * and `undefined` (or a missing element) "above everything" — flumeview-query's LO and HI.
+ * Items are `{key, value, timestamp, rts}` (private messages decrypted when `private`), and
+ * with `live` and `sync` a `{sync: true}` item separates the old part from the live one.
+ */
+export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexItem> {
+  if (typeof o !== 'object' || o === null) throw new DbError('DB_INVALID_ARGUMENT', 'readIndex needs an options object')
+  const name = o.index
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(QUERY_INDEXES, name)) {
+    throw new DbError('DB_INVALID_ARGUMENT', `unknown index: ${String(name)}`)
+  }
+  if (!Array.isArray(o.gte) || !Array.isArray(o.lte)) throw new DbError('DB_INVALID_ARGUMENT', 'gte and lte must be arrays')
+  const width = QUERY_INDEXES[name].length
+  const lower = Array.from({ length: width }, (_, i) => o.gte[i] ?? null)
+  const upper = Array.from({ length: width }, (_, i) => (o.lte.length > i ? o.lte[i] : undefined))
+  const b: Bounds = { lo: charwiseOrThrow(lower), hi: charwiseOrThrow(upper) }
+  const reverse = o.reverse === true
+  const priv = o.private !== false
+  const f = { keys: true, values: true, private: priv }
+  const inRange = (view: QueryView): boolean => {
+    const e = encodedTupleOf(name, view)
+    return e !== null && compareKeys(e, b.lo) >= 0 && compareKeys(e, b.hi) <= 0
+  }
+  const output = (kvt: KVT, rts: number): IndexItem => {
+    // kvt is this read's own copy (decoded from the log or freshKvt), so it can take `rts`
+    const out = present(core, kvt, f) as KVT & { rts: number }
+    out.rts = rts
+    return out
+  }
+  const check = (kvt: KVT): IndexItem | undefined => {
+    const view = queryView(kvt, indexedContent(kvt.value, core.opts.unbox, core.logger))
+    return inRange(view) ? output(kvt, view.rts) : undefined
+  }
+  /**
+   * Messages at `offsets`; `exact` when the read already stays inside the bounds (the tuple is
+   * then not re-encoded and compared), or a numeric window on the receive time to check.
+   */
+  async function* fromOffsets(ctx: ReadCtx, offsets: AsyncIterable<number[]>, exact: boolean | [number, number]): AsyncGenerator<IndexItem> {
+    for await (const kvt of messagesAt(ctx, offsets)) {
+      if (exact === true) {
+        yield output(kvt, rtsOf(kvt))
+        continue
+      }
+      if (exact !== false) {
+        if (kvt.timestamp >= exact[0] && kvt.timestamp <= exact[1]) yield output(kvt, rtsOf(kvt))
+        continue
+      }
+      const item = check(kvt)
+      if (item !== undefined) yield item
+    }
+  }
+
+  const oldPart = async function* (ctx: ReadCtx): AsyncGenerator<IndexItem> {
+    if (STORED_QUERY_INDEXES.includes(name)) {
+      yield* fromOffsets(ctx, dedupe(storedOffsets(ctx, name, b, reverse)), true)
+      return
+    }
+    switch (name) {
+      case 'log': {
+        const w = numberWindow(lower[0], upper[0])
+        if (w === null) return
+        for await (const kvt of logOffsets(ctx, w, reverse)) {
+          if (kvt.timestamp >= w[0] && kvt.timestamp <= w[1]) yield output(kvt, rtsOf(kvt))
+        }
+        return
+      }
+      case 'lor': {
+        const w = numberWindow(lower[0], upper[0])
+        if (w === null) return
+        yield* fromOffsets(ctx, dedupe(feedTimeOffsets(ctx, w, reverse)), true)
+        return
+      }
+      case 'clk': {
+        const pinned = typeof lower[0] === 'string' && lower[0] === upper[0]
+        const feeds = pinned ? [lower[0] as string] : stringsInRange(core.feeds.keys(), lower[0], upper[0], reverse)
+        for (const feed of feeds) {
+          if (!core.feeds.has(feed)) continue
+          const [first, last] = seqWindow(lower, upper, feed)
+          const exact = pinned && !Number.isNaN(lower[1]) && !Number.isNaN(upper[1])
+          yield* fromOffsets(ctx, seqOffsets(ctx, feed, first, last, reverse), exact)
+        }
+        return
+      }
+      case 'typ': {
+        const pinned = typeof lower[0] === 'string' && lower[0] === upper[0]
+        const types = pinned ? [lower[0] as string] : stringsInRange(await listTypes(ctx), lower[0], upper[0], reverse)
+        const w = pinned ? numberWindow(lower[1], upper[1]) : [-Infinity, Infinity] as [number, number]
+        if (w === null) return
+        const seek = core.state.seek
+        const start = w[0] === -Infinity ? 0 : seek.floor(w[0])
+        const end = Math.min(seek.ceil(w[1]), ctx.upTo + 1)
+        for (const type of types) yield* fromOffsets(ctx, typeOffsets(ctx, type, start, end, reverse), pinned ? w : false)
+        return
+      }
+    }
+  }
+  const sync = o.sync === true && o.live === true && o.old !== false
+  const old = async function* (ctx: ReadCtx): AsyncGenerator<IndexItem> {
+    yield* oldPart(ctx)
+    if (sync) yield SYNC
+  }
+  const live = (m: IndexedMsg): IndexItem | undefined => {
+    const view = queryView(m.kvt, m.content)
+    return inRange(view) ? output(freshKvt(m), view.rts) : undefined
+  }
+  const run: { signal?: AbortSignal; live?: boolean; old?: boolean } = {}
+  if (o.signal !== undefined) run.signal = o.signal
+  if (o.live !== undefined) run.live = o.live
+  if (o.old !== undefined) run.old = o.old
+  return runStream(core, run, old, live)
+}

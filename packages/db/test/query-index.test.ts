@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import { charwise, compareKeys, type Db, type IndexItem } from '../src/index.js'
+import { FeedWriter, type TestDb, collect, keysFor, take, withDb } from './helpers.js'
+
+describe('charwise (the reference index key encoding)', () => {
+  // Vectors produced by charwise 3.0.1 itself (the version flumeview-level 4 uses).
+  const vectors: Array<[unknown[], string]> = [
+    [['typ', 'post', 1600000000000], 'KJtyp"Jpost"FE512M1.600000000000000000000!'],
+    [[null], 'KA!'],
+    [[true, false], 'KC"B!'],
+    [['a b', 'a!', 'a"c', 'a?b!'], 'KJa b"Ja??"Ja?%c"Ja?@b??!'],
+    [[-1.5, 0, 1e-7, -1e21, 123456789.125], 'KDE499M8.499999999999999999999"FE  0M0"FE493M1.00000000000000000000"DE478M8.99999999999999999999"FE508M1.2345678912500000000000000000000!'],
+    [[['x', [1]], undefined], 'KKJx"KFE500M1.00000000000000000000!!"L!'],
+    [['\x00\x01z'], 'KJ\x01\x01\x01z!'],
+  ]
+  test.each(vectors)('%j', (value, encoded) => {
+    expect(charwise(value)).toBe(encoded)
+  })
+  test('objects have no encoding', () => {
+    expect(charwise([{ a: 1 }])).toBeNull()
+  })
+  test('encoded order is typewise: null < false < true < numbers < strings < arrays < undefined', () => {
+    const values = [undefined, ['a'], 'b', 2, -3, true, null, false, 1.5, 'a b', 'a']
+    const sorted = [...values].sort((a, b) => compareKeys(charwise([a])!, charwise([b])!))
+    expect(sorted).toEqual([null, false, true, -3, 1.5, 2, 'a b', 'a', 'b', ['a'], undefined])
+  })
+})
+
+describe('readIndex', () => {
+  let t: TestDb
+  afterEach(async () => {
+    await t?.cleanup()
+  })
+
+  async function load(db: Db): Promise<{ a: FeedWriter; b: FeedWriter }> {
+    const a = new FeedWriter(keysFor(21))
+    const b = new FeedWriter(keysFor(22))
+    const values = []
+    for (let i = 0; i < 30; i++) {
+      const w = i % 2 === 0 ? a : b
+      // both feeds claim the same timestamps: equal (type, claimed time) tuples collide
+      const content: Record<string, unknown> = { type: i % 3 === 0 ? 'vote' : 'post', i }
+      if (i % 4 === 0) content.channel = i % 8 === 0 ? 'x y' : 'x'
+      values.push(w.next(content, 1000 + Math.floor(i / 2)).value)
+    }
+    await db.addBatch(values)
+    return { a, b }
+  }
+  const keysOf = (items: IndexItem[]): unknown[] => items.map((x) => ('key' in x ? (x.value.content as { i: number }).i : 'sync'))
+
+  test('stored indexes read in tuple order with one message per equal tuple (the later one)', async () => {
+    t = await withDb()
+    await load(t.db)
+    const items = await collect(t.db.readIndex({ index: 'tya', gte: ['post', 1003], lte: ['post', 1006] }))
+    // claimed times 1003..1006 belong to i=6..13 in pairs; posts among them: 7, 8, 10, 11, 13,
+    // and 10 and 11 share (post, 1005): only the later, 11, is in the index
+    expect(keysOf(items)).toEqual([7, 8, 11, 13])
+    const rev = await collect(t.db.readIndex({ index: 'tya', gte: ['post', 1003], lte: ['post', 1006], reverse: true }))
+    expect(keysOf(rev)).toEqual([13, 11, 8, 7])
+    for (const x of items) expect('rts' in x && x.rts).toBe((x as { value: { timestamp: number } }).value.timestamp)
+  })
+
+  test('channels order by charwise: "x y" before "x"', async () => {
+    t = await withDb()
+    await load(t.db)
+    const items = await collect(t.db.readIndex({ index: 'cha', gte: [null], lte: [undefined] }))
+    expect(keysOf(items)).toEqual([0, 8, 16, 24, 4, 12, 20, 28])
+  })
+
+  test('typ, clk and log answer from the existing indexes with exact bounds', async () => {
+    t = await withDb()
+    const { a } = await load(t.db)
+    expect(keysOf(await collect(t.db.readIndex({ index: 'typ', gte: ['vote'], lte: ['vote'] })))).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24, 27])
+    expect(keysOf(await collect(t.db.readIndex({ index: 'typ', gte: ['p'], lte: ['q'] })))).toHaveLength(20)
+    expect(keysOf(await collect(t.db.readIndex({ index: 'clk', gte: [a.id, 3], lte: [a.id, 5], reverse: true })))).toEqual([8, 6, 4])
+    const all = await collect(t.db.readIndex({ index: 'log', gte: [], lte: [] }))
+    expect(keysOf(all)).toEqual(Array.from({ length: 30 }, (_, i) => i))
+  })
+
+  test('live: old part, sync marker, then new messages in range only', async () => {
+    t = await withDb()
+    const { a } = await load(t.db)
+    const it = t.db.readIndex({ index: 'aty', gte: [a.id, 'vote', null], lte: [a.id, 'vote', undefined], live: true, sync: true })
+    const got = take(it, 7)
+    await new Promise((r) => setTimeout(r, 50))
+    await t.db.add(a.next({ type: 'post', i: 100 }).value)
+    await t.db.add(a.next({ type: 'vote', i: 101 }).value)
+    expect(keysOf(await got)).toEqual([0, 6, 12, 18, 24, 'sync', 101])
+  })
+
+  test('entries survive a rebuild and verifyIndexes checks them', async () => {
+    t = await withDb()
+    await load(t.db)
+    expect(await t.db.verifyIndexes()).toEqual([])
+    const before = await collect(t.db.readIndex({ index: 'ata', gte: [], lte: [] }))
+    await t.reopen()
+    expect(await collect(t.db.readIndex({ index: 'ata', gte: [], lte: [] }))).toEqual(before)
+  })
+
+  test('bad arguments are typed errors', async () => {
+    t = await withDb()
+    expect(() => t.db.readIndex({ index: 'nope' as 'log', gte: [], lte: [] })).toThrow(/unknown index/)
+    expect(() => t.db.readIndex({ index: 'tya', gte: [{ a: 1 }], lte: [] })).toThrow(/scalars or arrays/)
+  })
+})

@@ -1,0 +1,154 @@
+import type { Db, QueryIndexName } from '@ssb/db'
+import { QueryError } from './errors.js'
+import { type Stage, checkSize, compileQuery, runStages } from './mfr.js'
+import { indexBounds, indexBySort, selectIndex } from './plan.js'
+
+/** query.read / query.explain options, as ssb-query 2.4 takes them. */
+export interface QueryReadOptions {
+  /**
+   * An array of map-filter-reduce stages (its first `$filter` picks the index), or a bare
+   * filter object (which only picks the index and range: nothing is filtered), or either as
+   * a JSON string.
+   */
+  query?: unknown
+  live?: boolean
+  old?: boolean
+  reverse?: boolean
+  /** Items to emit after all stages (a positive integer; anything else means no limit). */
+  limit?: number
+  /** With live and old: `false` leaves out the `{sync: true}` marker between the two parts. */
+  sync?: boolean
+  signal?: AbortSignal
+}
+
+/** What query.explain answers: the index and its bounds, or a full log scan. */
+export type QueryPlan =
+  | {
+      index: QueryIndexName
+      gte: unknown[]
+      lte: unknown[]
+      reverse: boolean
+      old: boolean
+      live: boolean
+      sync?: boolean
+      scores: Record<string, number>
+    }
+  | { scan: true; index?: undefined; reverse: boolean; old: boolean; live: boolean; sync: boolean }
+
+export interface Query {
+  /** Messages (`{key, value, timestamp, rts}`, or whatever the stages make of them). */
+  read(opts?: QueryReadOptions | string): AsyncIterable<unknown>
+  explain(opts?: QueryReadOptions | string): QueryPlan
+}
+
+type Obj = Record<string, unknown>
+
+function parseJson(s: string): unknown {
+  try {
+    return JSON.parse(s)
+  } catch (err) {
+    throw new QueryError('QUERY_INVALID', 'query is not valid JSON', { cause: err })
+  }
+}
+
+/** ssb-query's argument handling: a JSON string is the query; `opts.query` may be JSON too. */
+export function normalizeOptions(arg: unknown): QueryReadOptions {
+  if (arg === undefined || arg === null) return {}
+  if (typeof arg === 'string') {
+    const query = parseJson(arg)
+    checkSize(query)
+    return { query }
+  }
+  if (typeof arg !== 'object' || Array.isArray(arg)) throw new QueryError('QUERY_INVALID', 'options must be an object')
+  const o = { ...(arg as QueryReadOptions) }
+  if (typeof o.query === 'string') o.query = parseJson(o.query)
+  if (o.query !== undefined) checkSize(o.query)
+  for (const k of ['live', 'old', 'reverse', 'sync'] as const) {
+    if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'boolean') throw new QueryError('QUERY_INVALID', `${k} must be a boolean`)
+  }
+  if (o.limit !== undefined && o.limit !== null && typeof o.limit !== 'number') throw new QueryError('QUERY_INVALID', 'limit must be a number')
+  return o
+}
+
+/** flumeview-query explain(): the first stage's `$filter` (or a bare object) and a final `$sort`. */
+export function explain(arg?: QueryReadOptions | string): QueryPlan {
+  const opts = normalizeOptions(arg)
+  let q: unknown = {}
+  let sort: unknown
+  const query = opts.query
+  if (Array.isArray(query)) {
+    const first = query[0] as Obj | null | undefined
+    q = (first && typeof first === 'object' && first.$filter) || {}
+    const last = query[query.length - 1] as Obj | null | undefined
+    sort = last && typeof last === 'object' ? last.$sort : undefined
+  } else if (query) {
+    q = query
+  }
+  const reverse = opts.reverse === true
+  const old = opts.old !== false
+  const live = opts.live === true || opts.old === false
+  let index: QueryIndexName | null
+  let scores: Record<string, number> = {}
+  if (sort) {
+    index = indexBySort(sort)
+  } else {
+    const r = selectIndex(q)
+    index = r.index
+    scores = r.scores
+  }
+  if (index === null) return { scan: true, reverse, old, live, sync: opts.sync === true }
+  const { gte, lte } = indexBounds(index, q)
+  const plan: QueryPlan = { index, gte, lte, reverse, old, live, scores }
+  if (typeof opts.sync === 'boolean') plan.sync = opts.sync
+  return plan
+}
+
+async function* take(src: AsyncIterable<unknown>, n: number): AsyncGenerator<unknown> {
+  if (n <= 0) return
+  for await (const v of src) {
+    yield v
+    if (--n === 0) return
+  }
+}
+
+/**
+ * query.read and query.explain over a store: the plan reads one of ssb-query's indexes
+ * (Db.readIndex) or scans the log, then the query's stages run, then `limit` applies — the
+ * same pipeline, and so the same items in the same order, as ssb-server 16.
+ */
+export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Query {
+  return {
+    explain,
+    read(arg) {
+      const opts = normalizeOptions(arg)
+      const plan = explain(opts)
+      const stages: Stage[] | null = Array.isArray(opts.query) ? compileQuery(opts.query) : null
+      const signal = opts.signal
+      let src: AsyncIterable<unknown>
+      if ('scan' in plan) {
+        src = db.createLogStream({
+          old: plan.old,
+          live: plan.live,
+          reverse: plan.reverse,
+          private: true,
+          ...(signal ? { signal } : {}),
+        })
+      } else {
+        src = db.readIndex({
+          index: plan.index,
+          gte: plan.gte,
+          lte: plan.lte,
+          reverse: plan.reverse,
+          old: plan.old,
+          live: plan.live,
+          sync: opts.sync !== false,
+          ...(signal ? { signal } : {}),
+        })
+      }
+      if (stages !== null) src = runStages(src, stages)
+      const limit = opts.limit
+      if (typeof limit === 'number' && Number.isInteger(limit) && limit > 0) src = take(src, limit)
+      return src
+    },
+  }
+}
