@@ -34,13 +34,18 @@ export function serverConfig(config: SsbConfig, cli: CliEnv): ServerConfig {
     networkInterfaces: {},
   })
   const net = explicit.connections.incoming.net ?? []
+  // ssb-ws is always on in ssb-server 16: ws.port (default 8989), bound like net.
+  const ws = explicit.connections.incoming.ws ?? []
+  const wsPort = explicit.ws?.port ?? config.ws?.port ?? 8989
   return {
     ...(config as unknown as ServerConfig),
     host: net.length > 0 ? config.host : undefined,
     port: config.port ?? 8008,
+    ws: { port: wsPort },
     connections: {
       incoming: {
         net: net.map((e) => ({ host: e.host, port: e.port ?? config.port ?? 8008, scope: e.scope as string | string[] })),
+        ws: ws.map((e) => ({ host: e.host, port: e.port ?? wsPort, scope: e.scope as string | string[] })),
         unix: config.connections.incoming.unix ?? [],
       },
     },

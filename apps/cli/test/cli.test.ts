@@ -65,7 +65,8 @@ beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'ssb-cli-'))
   path = join(home, '.ssb')
   port = await freePort()
-  server = spawn(process.execPath, [...NODE_ARGS, 'start', '--host', '127.0.0.1', '--port', String(port), '--logging.level=info'], {
+  const wsPort = await freePort()
+  server = spawn(process.execPath, [...NODE_ARGS, 'start', '--host', '127.0.0.1', '--port', String(port), '--ws.port', String(wsPort), '--logging.level=info'], {
     cwd: root,
     env: env(),
   })

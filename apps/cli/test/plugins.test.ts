@@ -52,7 +52,7 @@ function run(homeDir: string, args: string[]): Promise<{ code: number | null; st
 }
 
 async function start(homeDir: string, port: number): Promise<ChildProcess> {
-  const server = spawn(process.execPath, [...NODE_ARGS, 'start', '--host', '127.0.0.1', '--port', String(port)], {
+  const server = spawn(process.execPath, [...NODE_ARGS, 'start', '--host', '127.0.0.1', '--port', String(port), '--ws.port', String(await freePort())], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: homeDir },
   })

@@ -32,6 +32,8 @@ const config = resolveConfig({ homeDir: path, argv: ['--path', path, '--host', '
 const serverConfig: ServerConfig = {
   ...(config as unknown as ServerConfig),
   port: 0,
+  // ssb-config also turns on the WebSocket listener (ssb-ws, 8989): a free port for it too.
+  ws: { host: '127.0.0.1', port: 0 },
   connections: {
     incoming: {
       net: [{ host: '127.0.0.1', port: 0, scope: ['device', 'local', 'public'] }],

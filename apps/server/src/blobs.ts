@@ -172,7 +172,8 @@ export async function createBlobs(deps: { id: string; db: Db; logger: Logger; di
     api,
     anonymous: ['blobs.has', 'blobs.get', 'blobs.getSlice', 'blobs.changes', 'blobs.createWants'],
     onConnection(conn: PeerConnection) {
-      if (conn.transport !== 'net' || conn.id === deps.id) return
+      // Peers on any transport (net or ws), not local clients on the unix socket.
+      if (conn.transport === 'unix' || conn.id === deps.id) return
       const rpc = conn.rpc
       const handle = sync.addPeer(conn.id, {
         get: (id, o) => rpc.source(['blobs', 'get'], [{ key: id, max: o.max }], o.signal ? { signal: o.signal } : {}) as AsyncIterable<Uint8Array>,

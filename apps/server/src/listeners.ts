@@ -1,16 +1,22 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net'
 import { chmodSync, unlinkSync } from 'node:fs'
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { connect as netConnect } from 'node:net'
 import type { Duplex } from 'node:stream'
+import WebSocket, { WebSocketServer } from 'ws'
 import { publicKeyToFeedId, type Keys } from '@ssb/keys'
 import { createRpc, type Api, type Manifest, type RpcConnection } from '@ssb/rpc'
 import { shsClient, shsServer } from '@ssb/shs'
 import type { Logger } from './logger.js'
 import type { Scope } from './address.js'
+import { DEFAULT_WS_MAX_PAYLOAD, WS_MAX_HTTP_SOCKETS, WebSocketDuplex, wsRemoteAddress, type WsListenSpec, type WsTarget } from './ws.js'
 
 export type ListenSpec =
   | { kind: 'net'; host: string | undefined; port: number; scopes: string[] }
   | { kind: 'unix'; path: string }
+  | WsListenSpec
+
+export type Transport = 'net' | 'unix' | 'ws'
 
 export interface ListenersDeps {
   keys: Keys
@@ -19,6 +25,8 @@ export interface ListenersDeps {
   manifest: Manifest
   /** Called for every new connection (peers and local clients), after RPC is attached. */
   onConnection?: (conn: PeerConnection) => void
+  /** Plain HTTP requests on the WebSocket port (ssb-ws serves blobs there); default 404. */
+  http?: (req: IncomingMessage, res: ServerResponse) => void
 }
 
 export interface ListenersOptions {
@@ -33,6 +41,8 @@ export interface ListenersOptions {
   maxConnections?: number
   /** SHS authorize hook: false refuses the peer before msg4 (e.g. feeds we block). */
   authorize?: (remoteId: string) => boolean
+  /** Largest WebSocket message accepted (default DEFAULT_WS_MAX_PAYLOAD). */
+  wsMaxPayload?: number
 }
 
 export const DEFAULT_MAX_HANDSHAKES = 64
@@ -46,7 +56,7 @@ export interface PeerConnection {
   /** The peer's feed id (our own id for local clients on the unix socket). */
   id: string
   address: string
-  transport: 'net' | 'unix'
+  transport: Transport
   /** We dialled this peer (we are the SHS client and the RPC caller of ebt.replicate). */
   isClient: boolean
   isMaster: boolean
@@ -54,12 +64,16 @@ export interface PeerConnection {
 }
 type Conn = PeerConnection
 
-/** Accepts net (SHS + box-stream) and unix-socket (no-auth, like ssb-unix-socket) connections. */
+/**
+ * Accepts net and WebSocket (SHS + box-stream, like multiserver's net and ws plugins) and
+ * unix-socket (no-auth, like ssb-unix-socket) connections. Net and ws peers share the caps on
+ * handshakes in flight and on connections.
+ */
 export class Listeners {
-  #servers: Array<{ server: NetServer; spec: ListenSpec }> = []
+  #servers: Array<{ server: NetServer; spec: ListenSpec; wss?: WebSocketServer }> = []
   #conns = new Set<Conn>()
-  #handshaking = new Set<Socket>()
-  #queued: Array<{ socket: Socket; remote: string }> = []
+  #handshaking = new Set<Duplex>()
+  #queued: Array<{ socket: Duplex; remote: string; transport: 'net' | 'ws' }> = []
   #closed = false
 
   constructor(
@@ -69,6 +83,10 @@ export class Listeners {
 
   async listen(specs: ListenSpec[]): Promise<void> {
     for (const spec of specs) {
+      if (spec.kind === 'ws') {
+        await this.#listenWs(spec)
+        continue
+      }
       const server = createServer({ noDelay: true }, (socket) => this.#accept(socket, spec))
       server.on('error', (err) => this.deps.logger.error('listener error', { err }))
       if (spec.kind === 'net') {
@@ -82,21 +100,106 @@ export class Listeners {
   }
 
   netPort(): number | undefined {
+    return this.#portOf('net')
+  }
+
+  /** The port the first WebSocket listener is bound to (useful with port 0). */
+  wsPort(): number | undefined {
+    return this.#portOf('ws')
+  }
+
+  #portOf(kind: 'net' | 'ws'): number | undefined {
     for (const { server, spec } of this.#servers) {
       const a = server.address()
-      if (spec.kind === 'net' && a && typeof a === 'object') return a.port
+      if (spec.kind === kind && a && typeof a === 'object') return a.port
     }
     return undefined
   }
 
   /** Hosts of the net listeners that serve a scope. */
   hostsFor(scope: Scope): Array<string | undefined> {
-    const out: Array<string | undefined> = []
-    for (const { spec } of this.#servers) {
-      if (spec.kind !== 'net') continue
-      if (spec.scopes.includes(scope) || (scope === 'private' && spec.scopes.includes('local'))) out.push(spec.host)
+    return this.listenersFor(scope, 'net').map((l) => l.host)
+  }
+
+  /** Bound host and port of the net or ws listeners that serve a scope. */
+  listenersFor(scope: Scope, kind: 'net' | 'ws'): Array<{ host: string | undefined; port: number }> {
+    const out: Array<{ host: string | undefined; port: number }> = []
+    for (const { server, spec } of this.#servers) {
+      if (spec.kind !== kind) continue
+      const a = server.address()
+      if (!a || typeof a !== 'object') continue
+      if (spec.scopes.includes(scope) || (scope === 'private' && spec.scopes.includes('local'))) out.push({ host: spec.host, port: a.port })
     }
     return out
+  }
+
+  /**
+   * An HTTP server on the spec's port: upgrades become WebSocket peers (any path, like
+   * pull-websocket), other requests go to `deps.http`. Capacity is checked before the upgrade.
+   */
+  async #listenWs(spec: WsListenSpec): Promise<void> {
+    const maxConnections = this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    const maxHandshakes = this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES
+    const handshakeMs = Math.max(1000, this.opts.handshakeTimeoutMs)
+    const http = this.deps.http
+    const server = createHttpServer(
+      {
+        // An upgrade or request that dawdles over its headers is cut off, like a slow handshake.
+        headersTimeout: handshakeMs,
+        requestTimeout: handshakeMs * 2,
+        connectionsCheckingInterval: Math.min(handshakeMs, 30_000),
+      },
+      (req, res) => {
+        if (http) http(req, res)
+        else {
+          res.writeHead(404, { 'content-type': 'application/json' })
+          res.end(JSON.stringify({ error: true, status: 404 }))
+        }
+      },
+    )
+    server.maxConnections = maxConnections + maxHandshakes + WS_MAX_HTTP_SOCKETS
+    server.keepAliveTimeout = 5_000
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.opts.wsMaxPayload ?? DEFAULT_WS_MAX_PAYLOAD,
+      perMessageDeflate: false,
+      clientTracking: false,
+    })
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      socket.on('error', () => {})
+      if (this.#closed || this.#conns.size >= maxConnections || this.#queued.length >= MAX_QUEUED_SOCKETS) {
+        this.deps.logger.warn('refusing websocket: at capacity', { remote: socket.remoteAddress, connections: this.#conns.size })
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+        socket.destroy()
+        return
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => this.#acceptWs(ws, req))
+    })
+    server.on('error', (err) => this.deps.logger.error('listener error', { err }))
+    wss.on('error', (err) => this.deps.logger.error('websocket listener error', { err }))
+    try {
+      await listenOn(server, { port: spec.port, host: spec.host })
+    } catch (err) {
+      wss.close()
+      const e = err as NodeJS.ErrnoException
+      throw Object.assign(
+        new Error(`cannot listen for websockets on ${spec.host ?? '*'}:${spec.port} (ws.port): ${e.message}`, { cause: err }),
+        { code: e.code },
+      )
+    }
+    this.#servers.push({ server, spec, wss })
+  }
+
+  #acceptWs(ws: WebSocket, req: IncomingMessage): void {
+    const stream = new WebSocketDuplex(ws)
+    stream.on('error', () => {}) // reported through the handshake/rpc layers
+    if (this.#closed) return void stream.destroy()
+    const remote = wsRemoteAddress(req)
+    if (this.#handshaking.size >= (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES)) {
+      this.#queued.push({ socket: stream, remote, transport: 'ws' })
+      return
+    }
+    this.#handshake(stream, remote, 'ws')
   }
 
   describeConnections(): Array<{ id: string; address: string; direction: 'in' | 'out'; transport: string; since: number }> {
@@ -126,20 +229,20 @@ export class Listeners {
     }
     if (this.#handshaking.size >= (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES)) {
       // A burst waits for a handshake slot instead of being reset; its timer starts with the handshake.
-      this.#queued.push({ socket, remote })
+      this.#queued.push({ socket, remote, transport: 'net' })
       return
     }
-    this.#handshake(socket, remote)
+    this.#handshake(socket, remote, 'net')
   }
 
-  #handshake(socket: Socket, remote: string): void {
+  #handshake(socket: Duplex, remote: string, transport: 'net' | 'ws'): void {
     const log = this.deps.logger
     this.#handshaking.add(socket)
     const done = () => {
       this.#handshaking.delete(socket)
       while (this.#queued.length > 0 && this.#handshaking.size < (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES)) {
         const next = this.#queued.shift()!
-        if (!next.socket.destroyed && !this.#closed) this.#handshake(next.socket, next.remote)
+        if (!next.socket.destroyed && !this.#closed) this.#handshake(next.socket, next.remote, next.transport)
       }
     }
     const authorize = this.opts.authorize
@@ -152,7 +255,7 @@ export class Listeners {
       .then(({ stream, remoteId }) => {
         done()
         if (this.#closed) return void stream.destroy()
-        this.#attach(stream, remoteId, `net:${remote}`, 'net', false)
+        this.#attach(stream, remoteId, transport === 'net' ? `net:${remote}` : remote, transport, false)
       })
       .catch((err: Error & { code?: string }) => {
         done()
@@ -192,11 +295,48 @@ export class Listeners {
     return this.#attach(stream, remoteId, target.address, 'net', true)
   }
 
+  /** Dials a peer over WebSocket (`ws://host:port~shs:key`) with SHS; resolves once RPC is attached. */
+  async connectWs(target: WsTarget): Promise<PeerConnection> {
+    if (this.#closed) throw new Error('server is closing')
+    const ws = await new Promise<WebSocket>((resolve, reject) => {
+      const w = new WebSocket(target.url, {
+        maxPayload: this.opts.wsMaxPayload ?? DEFAULT_WS_MAX_PAYLOAD,
+        perMessageDeflate: false,
+        handshakeTimeout: this.opts.handshakeTimeoutMs,
+        followRedirects: false,
+      })
+      const onError = (err: Error) => {
+        w.off('open', onOpen)
+        w.terminate()
+        reject(new Error(`websocket connect failed: ${target.address}: ${err.message}`, { cause: err }))
+      }
+      const onOpen = () => {
+        w.off('error', onError)
+        resolve(w)
+      }
+      w.once('error', onError)
+      w.once('open', onOpen)
+    })
+    const socket = new WebSocketDuplex(ws)
+    socket.on('error', () => {})
+    const { stream, remoteId } = await shsClient(socket, {
+      keys: this.deps.keys,
+      serverPublicKey: target.key,
+      caps: this.opts.caps,
+      timeoutMs: this.opts.handshakeTimeoutMs,
+    })
+    if (this.#closed) {
+      stream.destroy()
+      throw new Error('server is closing')
+    }
+    return this.#attach(stream, remoteId, target.address, 'ws', true)
+  }
+
   connections(): PeerConnection[] {
     return [...this.#conns]
   }
 
-  #attach(stream: Duplex, remoteId: string, address: string, transport: 'net' | 'unix', isClient: boolean): PeerConnection {
+  #attach(stream: Duplex, remoteId: string, address: string, transport: Transport, isClient: boolean): PeerConnection {
     const isMaster = this.opts.masters.has(remoteId)
     const log = this.deps.logger.child({ peer: remoteId.slice(0, 12) })
     const rpc = createRpc(
@@ -231,8 +371,13 @@ export class Listeners {
     for (const q of this.#queued.splice(0)) q.socket.destroy()
     await Promise.all([...this.#conns].map((c) => c.rpc.close().catch(() => c.rpc.close(new Error('server closing')))))
     await Promise.all(
-      this.#servers.map(({ server, spec }) =>
-        new Promise<void>((resolve) => server.close(() => resolve())).then(() => {
+      this.#servers.map(({ server, spec, wss }) =>
+        new Promise<void>((resolve) => {
+          wss?.close()
+          server.close(() => resolve())
+          // Idle keep-alive HTTP sockets would hold close() open.
+          if ('closeAllConnections' in server) (server as { closeAllConnections(): void }).closeAllConnections()
+        }).then(() => {
           if (spec.kind === 'unix') {
             try { unlinkSync(spec.path) } catch { /* already gone */ }
           }

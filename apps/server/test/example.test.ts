@@ -72,7 +72,9 @@ test('the example publishes and reads the three streams in the given data dir', 
     expect(out).toContain(`data directory: ${data.dir}\n`)
 
     const keys = await loadSecret(join(data.dir, 'secret'))
-    expect(out).toMatch(new RegExp(`^server ${escape(keys.id)} listening on net:127\\.0\\.0\\.1:\\d+~shs:${escape(keys.public.replace(/\.ed25519$/, ''))}$`, 'm'))
+    const key = escape(keys.public.replace(/\.ed25519$/, ''))
+    expect(out).toMatch(new RegExp(`^server ${escape(keys.id)} listening on net:127\\.0\\.0\\.1:\\d+~shs:${key};ws://127\\.0\\.0\\.1:\\d+~shs:${key}$`, 'm'))
+    expect(out).not.toContain(':8989~')
     expect(out).toContain(`whoami: ${keys.id}\n`)
     expect(JSON.parse(readFileSync(join(data.dir, 'manifest.json'), 'utf8'))).toMatchObject(CORE_MANIFEST)
 
