@@ -8,6 +8,7 @@ import { connectClient, manifestEntry, type SsbClient } from '@ssb/server'
 import type { Manifest } from '@ssb/rpc'
 import { COMMAND_ALIASES } from './aliases.js'
 import { printHelp } from './help.js'
+import { formatPeers, PEERS_COMMAND, PEERS_METHOD } from './peers.js'
 import type { Io } from './io.js'
 
 export class CliError extends Error {
@@ -69,7 +70,7 @@ export async function runClientCommand(argv: string[], config: SsbConfig, io: Io
     return first === undefined && !wantsHelp ? 1 : 0
   }
   const name = String(first)
-  const path = (COMMAND_ALIASES[name] ?? name).split('.')
+  const path = name === PEERS_COMMAND ? PEERS_METHOD : (COMMAND_ALIASES[name] ?? name).split('.')
   if (wantsHelp) {
     printHelp(io, manifest, path)
     return 0
@@ -106,7 +107,8 @@ export async function runClientCommand(argv: string[], config: SsbConfig, io: Io
       io.out(`&${hash.digest('base64')}.sha256\n`)
     } else if (type === 'async' || type === 'sync') {
       const res = await client.rpc.call(path, args)
-      if (res !== undefined) io.out(JSON.stringify(res, null, 2) + '\n')
+      if (name === PEERS_COMMAND && opts['json'] !== true) io.out(formatPeers(res))
+      else if (res !== undefined) io.out(JSON.stringify(res, null, 2) + '\n')
     } else if (type === 'source') {
       for await (const item of client.rpc.source(path, args)) await io.write(formatItem(item))
     } else {

@@ -28,6 +28,9 @@ export const MAIN_USAGE = `Usage: ssb-server <command> [args] [--option value ..
   ssb-server whoami                                                 your feed id
   ssb-server publish --type post --text "My First Post!"            publish a message
   ssb-server feed | log | hist --id @FEED                           read messages
+  ssb-server peers [--json]                                         known peers: address, source, state, failures
+  ssb-server invite.create 1 [--note TEXT] [--external HOST]        make an invite code (a pub; needs a public address)
+  ssb-server invite.accept CODE                                     join a pub: it follows you, you follow it
   ssb-server <method> [args] [--opts]                               any method of the manifest
   ssb-server help [method]                                          list methods / one method
 `

@@ -1,4 +1,5 @@
 import { networkInterfaces } from 'node:os'
+import { parseAddresses, type PeerAddress } from '@ssb/gossip'
 
 export type Scope = 'device' | 'local' | 'private' | 'public'
 
@@ -38,44 +39,29 @@ export interface NetTarget {
   address: string
 }
 
+export { parseAddress, parseAddresses, tryParseAddress, type PeerAddress, type TransportKind } from '@ssb/gossip'
+
 /**
- * Parses the address forms peers use (protocol.md §3): multiserver `net:host:port~shs:key`
- * (first alternative with net+shs wins), legacy `host:port:@key.ed25519`, or `{host, port, key}`.
- * Returns null when there is no dialable net address.
+ * Every alternative of a peer address (protocol.md §3) with its transport kind, for dialling:
+ * multiserver (`net`, `onion`, `ws`, `wss` + `shs`), legacy `host:port:@key.ed25519`, or
+ * `{host, port, key}`. Empty when nothing is usable. One parser (@ssb/gossip) serves the
+ * whole server: `connect`, `multiserver.parse`, gossip and invites.
  */
-export function parseNetAddress(input: unknown, decodeKey: (b64: string) => Uint8Array): NetTarget | null {
-  const build = (host: string, port: number, keyB64: string): NetTarget | null => {
-    if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) return null
-    let key: Uint8Array
-    try {
-      key = decodeKey(keyB64)
-    } catch {
-      return null
-    }
-    if (key.length !== 32) return null
-    return { host, port, key, address: netAddress(host, port, keyB64) }
+export function dialTargets(input: unknown): PeerAddress[] {
+  try {
+    return parseAddresses(input)
+  } catch {
+    return []
   }
-  if (input && typeof input === 'object') {
-    const o = input as { host?: unknown; port?: unknown; key?: unknown }
-    if (typeof o.host !== 'string' || typeof o.key !== 'string') return null
-    return build(o.host, Number(o.port), o.key.replace(/^@/, '').replace(/\.ed25519$/, ''))
-  }
-  if (typeof input !== 'string') return null
-  for (const alt of input.split(';')) {
-    const [transport, transform] = alt.split('~')
-    if (transport && transform) {
-      const t = transport.split(':')
-      const f = transform.split(':')
-      if (t[0] === 'net' && t.length >= 3 && f[0] === 'shs' && f[1]) {
-        return build(t.slice(1, -1).join(':'), Number(t[t.length - 1]), f[1])
-      }
-      continue
-    }
-    const legacy = alt.split(':')
-    if (legacy.length >= 3 && legacy[legacy.length - 1]!.startsWith('@')) {
-      const key = legacy[legacy.length - 1]!
-      return build(legacy.slice(0, -2).join(':'), Number(legacy[legacy.length - 2]), key.slice(1).replace(/\.ed25519$/, ''))
-    }
-  }
-  return null
+}
+
+/**
+ * The first `net` alternative of an address (see dialTargets), or null when there is none.
+ * `decodeKey` is kept for callers of the earlier signature; keys are always checked to be
+ * canonical base64 of 32 bytes.
+ */
+export function parseNetAddress(input: unknown, _decodeKey?: (b64: string) => Uint8Array): NetTarget | null {
+  const net = dialTargets(input).find((a) => a.transport === 'net')
+  // Without an invite seed: the address names the peer in logs and `status().connections`.
+  return net ? { host: net.host, port: net.port, key: net.publicKey, address: net.seed ? net.address.slice(0, net.address.lastIndexOf(':')) : net.address } : null
 }

@@ -1,4 +1,5 @@
 import type { Db } from '@ssb/db'
+import { decodeMultiserver, type MultiserverPart } from '@ssb/gossip'
 import type { Api, CallInfo } from '@ssb/rpc'
 import { boundedLive } from './bounded-live.js'
 import { badArgs, feedIdArg, isPlainObject, msgIdArg, optsArg, streamOpts } from './args.js'
@@ -46,6 +47,18 @@ function historyArgs(args: unknown[], signal: AbortSignal) {
   // Peers must never get decrypted content or local metadata from a history stream.
   delete opts.private
   return opts as typeof opts & { id: string }
+}
+
+/**
+ * ssb-db 20 builds the index range of `links` from source/dest/rel alone, so gt/lt/limit are
+ * ignored (whatever their type); and like every flumeview-level read, a live stream with old
+ * rows marks where they end with `{sync: true}` unless `sync: false`.
+ */
+function linksOpts(o: Record<string, unknown>, signal: AbortSignal): Record<string, unknown> & { signal: AbortSignal } {
+  const { gt: _gt, gte: _gte, lt: _lt, lte: _lte, limit: _limit, ...rest } = o
+  const opts = streamOpts(rest, signal)
+  if (opts.live === true && opts.old !== false && o.sync !== false) opts.sync = true
+  return opts
 }
 
 /** Live streams to peers get a byte-bounded lag buffer (see boundedLive); others stream as they are. */
@@ -123,23 +136,30 @@ export function coreApi(deps: CoreDeps): Api {
       return live(db.messagesByType(opts as typeof opts & { type: string }), opts, call)
     },
     links: (args: unknown[], call: CallInfo) => {
-      const o = streamOpts(optsArg(args, 'links'), call.signal)
+      const o = linksOpts(optsArg(args, 'links'), call.signal)
       return live(db.links(o), o, call)
     },
   }
 }
 
-/** multiserver.parse for the address forms this server speaks (protocol.md §3). */
+/**
+ * multiserver.parse for the address forms this server speaks (protocol.md §3), on the one
+ * parser the server has (@ssb/gossip): `!` escapes, size limits, typed errors for bad input.
+ */
 export function parseMultiserver(address: string): Array<Array<{ name: string; [k: string]: unknown }>> {
-  return address.split(';').map((alt) =>
-    alt.split('~').map((part) => {
-      const fields = part.split(':')
-      const name = fields[0] ?? ''
-      if (name === 'net' && fields.length >= 3) {
-        return { name, host: fields.slice(1, -1).join(':'), port: Number(fields[fields.length - 1]) }
+  let decoded: MultiserverPart[][]
+  try {
+    decoded = decodeMultiserver(address)
+  } catch (err) {
+    throw badArgs(`multiserver.parse: ${(err as Error).message}`)
+  }
+  return decoded.map((alt) =>
+    alt.map(({ name, data }) => {
+      if ((name === 'net' || name === 'onion') && data.length >= 2) {
+        return { name, host: data.slice(0, -1).join(':'), port: Number(data[data.length - 1]) }
       }
-      if (name === 'shs') return { name, key: fields[1], ...(fields[2] ? { seed: fields[2] } : {}) }
-      return { name, data: fields.slice(1) }
+      if (name === 'shs') return { name, key: data[0], ...(data[1] ? { seed: data[1] } : {}) }
+      return { name, data }
     }),
   )
 }

@@ -6,7 +6,7 @@ import { mainNetCaps } from '@ssb/shs'
 import type { Manifest } from '@ssb/rpc'
 import { coreApi } from './core-api.js'
 import { CORE_MANIFEST, ANONYMOUS_METHODS, hasMethod, manifestEntry, mergeApis, mergeManifests } from './manifest.js'
-import type { Replication } from './replication.js'
+import { batchWorkersFor, type Replication } from './replication.js'
 import { createPrivateHooks } from './private.js'
 import type { Subsystem, SubsystemContext, SubsystemFactory } from './subsystem.js'
 import { BUILTIN_SUBSYSTEMS } from './subsystems.js'
@@ -16,6 +16,8 @@ import { createLogger, type Logger } from './logger.js'
 import { loadOrCreateSecretSync } from './secret.js'
 import { Listeners, type ListenSpec, type PeerConnection } from './listeners.js'
 import { hostForScope, isWildcardHost, netAddress, parseNetAddress, type Scope } from './address.js'
+import { createBlobHttpHandler, parseWsAddress, wsAddress, wsListenSpecs } from './ws.js'
+import type { Blobs } from './blobs.js'
 import { coreHelp } from './help.js'
 import type { ServerProgress, ServerStatus } from './types.js'
 import { VERSION } from './version.js'
@@ -34,7 +36,16 @@ export interface ServerConfig {
   master?: string[]
   logging?: { level?: string }
   timers?: { handshake?: number | string; inactivity?: number | string }
-  connections?: { incoming?: { net?: Array<{ host?: string; port?: number | string; scope?: string | string[] }>; unix?: unknown[] } }
+  connections?: {
+    incoming?: {
+      net?: Array<{ host?: string; port?: number | string; scope?: string | string[] }>
+      /** WebSocket listeners (ssb-ws); `ws: {port, host}` is used when absent. */
+      ws?: Array<{ host?: string; port?: number | string; scope?: string | string[]; transform?: string }>
+      unix?: unknown[]
+    }
+  }
+  /** ssb-ws: listen for WebSocket peers on `port` (default 8989); `false` for none. */
+  ws?: { port?: number | string; host?: string; scope?: string | string[] } | false
   /** Listen on `{path}/socket` for local no-auth clients (default true when `connections.incoming.unix` is absent or set). */
   unixSocket?: boolean
   [key: string]: unknown
@@ -105,6 +116,11 @@ export class SsbServer {
     return this.#listeners?.netPort()
   }
 
+  /** The port the WebSocket listener is bound to, if there is one. */
+  get wsPort(): number | undefined {
+    return this.#listeners?.wsPort()
+  }
+
   getManifest(): Manifest {
     return this.manifestObject
   }
@@ -124,6 +140,10 @@ export class SsbServer {
     for (const h of hosts) {
       const host = isWildcardHost(h) ? hostForScope(s) : h
       if (host) addrs.push(netAddress(host, port, key))
+    }
+    for (const l of this.#listeners?.listenersFor(s, 'ws') ?? []) {
+      const host = isWildcardHost(l.host) ? hostForScope(s) : l.host
+      if (host) addrs.push(wsAddress(host, l.port, key))
     }
     return addrs.length ? [...new Set(addrs)].join(';') : null
   }
@@ -174,6 +194,7 @@ export class SsbServer {
         box: privateHooks.box,
         unbox: privateHooks.unbox,
         onProgress: (p) => log.info('indexing', { phase: p.phase, done: p.done, total: p.total }),
+        batchWorkers: batchWorkersFor(config),
       },
     )
     const db = this.#db
@@ -223,6 +244,7 @@ export class SsbServer {
         logger: log.child({ scope: 'net' }),
         api,
         manifest: this.manifestObject,
+        http: createBlobHttpHandler(() => this.subsystem<Blobs>('blobs')?.store),
         onConnection: (conn) => {
           for (const sub of this.#subsystems) sub.onConnection?.(conn)
         },
@@ -262,6 +284,7 @@ export class SsbServer {
     } else {
       specs.push({ kind: 'net', host: config.host, port: defaultPort, scopes: ['device', 'local', 'public'] })
     }
+    specs.push(...wsListenSpecs(config))
     const unix = config.connections?.incoming?.unix
     if (config.unixSocket !== false && (unix === undefined || (Array.isArray(unix) && unix.length > 0))) {
       specs.push({ kind: 'unix', path: join(config.path, 'socket') })
@@ -293,12 +316,14 @@ export class SsbServer {
   }
 
   /**
-   * Dials a peer (`net:host:port~shs:key`, legacy `host:port:@key.ed25519`, or `{host, port, key}`)
+   * Dials a peer (`net:host:port~shs:key`, `ws://host:port~shs:key`, legacy `host:port:@key.ed25519`, or `{host, port, key}`)
    * and attaches RPC; resolves with the connection once the handshake is done.
    */
   async connect(address: unknown): Promise<PeerConnection> {
     await this.#ready
     const target = parseNetAddress(address, fromBase64)
+    const ws = target ? null : parseWsAddress(address, fromBase64)
+    if (ws) return this.#listeners!.connectWs(ws)
     if (!target) throw new Error(`not a dialable address: ${JSON.stringify(address)}`)
     return this.#listeners!.connect(target)
   }

@@ -1,7 +1,10 @@
 import { DEFAULT_MAX_BLOB_BYTES } from '@ssb/blobs'
 import type { MsgValue } from '@ssb/feed'
 import { BLOBS_MANIFEST, createBlobs } from './blobs.js'
+import { gossipSubsystem } from './gossip.js'
+import { inviteSubsystem } from './invite.js'
 import { createPrivate, createPrivateHooks, PRIVATE_MANIFEST } from './private.js'
+import { querySubsystem } from './query.js'
 import { createReplication, REPLICATION_MANIFEST } from './replication.js'
 import type { SubsystemFactory } from './subsystem.js'
 import { toNumber } from './util.js'
@@ -47,4 +50,4 @@ export const privateSubsystem: SubsystemFactory = {
  * The server's built-in subsystems, started in this order after the store opens. A new layer
  * (gossip, invites, query, …) adds one entry here; plugins from config come after these.
  */
-export const BUILTIN_SUBSYSTEMS: SubsystemFactory[] = [replicationSubsystem, blobsSubsystem, privateSubsystem]
+export const BUILTIN_SUBSYSTEMS: SubsystemFactory[] = [replicationSubsystem, blobsSubsystem, privateSubsystem, gossipSubsystem, inviteSubsystem, querySubsystem]
