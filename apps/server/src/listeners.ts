@@ -281,18 +281,7 @@ export class Listeners {
         resolve(s)
       })
     })
-    socket.on('error', () => {})
-    const { stream, remoteId } = await shsClient(socket, {
-      keys: this.deps.keys,
-      serverPublicKey: target.key,
-      caps: this.opts.caps,
-      timeoutMs: this.opts.handshakeTimeoutMs,
-    })
-    if (this.#closed) {
-      stream.destroy()
-      throw new Error('server is closing')
-    }
-    return this.#attach(stream, remoteId, target.address, 'net', true)
+    return this.#handshakeAsClient(socket, target, 'net')
   }
 
   /** Dials a peer over WebSocket (`ws://host:port~shs:key`) with SHS; resolves once RPC is attached. */
@@ -317,8 +306,12 @@ export class Listeners {
       w.once('error', onError)
       w.once('open', onOpen)
     })
-    const socket = new WebSocketDuplex(ws)
-    socket.on('error', () => {})
+    return this.#handshakeAsClient(new WebSocketDuplex(ws), target, 'ws')
+  }
+
+  /** SHS as the client over a dialled byte stream, then RPC; the stream is ours to destroy on failure. */
+  async #handshakeAsClient(socket: Duplex, target: { key: Uint8Array; address: string }, transport: 'net' | 'ws'): Promise<PeerConnection> {
+    socket.on('error', () => {}) // reported through the handshake/rpc layers
     const { stream, remoteId } = await shsClient(socket, {
       keys: this.deps.keys,
       serverPublicKey: target.key,
@@ -329,7 +322,7 @@ export class Listeners {
       stream.destroy()
       throw new Error('server is closing')
     }
-    return this.#attach(stream, remoteId, target.address, 'ws', true)
+    return this.#attach(stream, remoteId, target.address, transport, true)
   }
 
   connections(): PeerConnection[] {

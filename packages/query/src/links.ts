@@ -144,16 +144,20 @@ async function* linkingTo(db: Pick<Db, 'links' | 'get' | 'createUserStream'>, de
   }
 }
 
-/** flumeview-links select(): exact 3, range 2, present 1, from the left. */
-function selectLinks2(q: unknown): RowIndex | null {
+/**
+ * The planners' select(): score each index by its fields from the left (`s = s² + score`, stop at
+ * the first field the query does not pin) and take the best. flumeview-links scores exact 3,
+ * range 2, present 1; flumeview-query (forked by backlinks) exact 2, range 1.
+ */
+function selectRowIndex(indexes: readonly RowIndex[], q: unknown, weights: { exact: number; range: number; present: number }): RowIndex | null {
   const score = (p: Path): number => {
     if (!hasField(p, q)) return 0
     const v = getField(p, q)
-    return isExact(v) ? 3 : isRange(v) ? 2 : 1
+    return isExact(v) ? weights.exact : isRange(v) ? weights.range : weights.present
   }
   let best: RowIndex | null = null
   let max = 0
-  for (const index of LINKS2_INDEXES) {
+  for (const index of indexes) {
     let s = 0
     for (const p of index.value) {
       const x = score(p)
@@ -168,29 +172,8 @@ function selectLinks2(q: unknown): RowIndex | null {
   return best
 }
 
-/** flumeview-query select() (backlinks forks flumeview-query's planner): exact 2, range 1. */
-function selectBacklinks(q: unknown): RowIndex | null {
-  const score = (p: Path): number => {
-    if (!hasField(p, q)) return 0
-    const v = getField(p, q)
-    return isExact(v) ? 2 : isRange(v) ? 1 : 0
-  }
-  let best: RowIndex | null = null
-  let max = 0
-  for (const index of BACKLINKS_INDEXES) {
-    let s = 0
-    for (const p of index.value) {
-      const x = score(p)
-      if (!x) break
-      s = s * s + x
-    }
-    if (s > max) {
-      max = s
-      best = index
-    }
-  }
-  return best
-}
+const selectLinks2 = (q: unknown): RowIndex | null => selectRowIndex(LINKS2_INDEXES, q, { exact: 3, range: 2, present: 1 })
+const selectBacklinks = (q: unknown): RowIndex | null => selectRowIndex(BACKLINKS_INDEXES, q, { exact: 2, range: 1, present: 0 })
 
 function bounds(index: RowIndex, q: unknown, exactOnly: boolean): RowPlan {
   const lower = (v: unknown): unknown => rangeEnd(v, true)
