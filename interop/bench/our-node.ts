@@ -1,8 +1,10 @@
 // One of OUR servers in its own process (so its RSS and CPU are its own), driven over IPC by
-// bench/replication.ts. Run: node --import tsx --conditions=@ssb/source bench/our-node.ts
+// bench/replication.ts, as a receiver or as a source. receivers.ts compiles this file and runs
+// it with plain node on the packages' built dist (see prepareOurNode there).
 //   ← {cmd:'init', follows}      → {type:'ready', id, address, maxRssKb}
+//   ← {cmd:'load', messages}     add pre-signed messages (a source)  → {type:'loaded'}
 //   ← {cmd:'sync', address, expected}  dial `address`, wait until our clock reaches `expected`
-//   → {type:'done', ms, received, startRssKb, cpuUserMs, cpuSystemMs, maxRssKb}   (or {type:'error', message})
+//   → {type:'done', ms, received, startRssKb, cpuUserMs, cpuSystemMs, maxRssKb, heapTotalKb, externalKb}   (or {type:'error', message})
 //   ← {cmd:'stop'}               close, remove the dir, exit
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +14,7 @@ import { contactMessages, generateKeys, ourFollowsReady } from './fixtures.js'
 
 type Command =
   | { cmd: 'init'; follows: string[] }
+  | { cmd: 'load'; messages: unknown[] }
   | { cmd: 'sync'; address: string; expected: Record<string, number>; timeoutMs: number }
   | { cmd: 'stop' }
 
@@ -24,7 +27,9 @@ function send(msg: object): void {
 
 async function init(follows: string[]): Promise<void> {
   const keys = generateKeys()
-  server = await startServer({ path: dir, keys, host: '127.0.0.1', port: 0, unixSocket: false, logging: { level: 'error' } }, { logger: silentLogger })
+  // BENCH_SERVER_CONFIG: extra config as JSON, for experiments (e.g. '{"db":{"batchWorkers":0}}')
+  const extra = JSON.parse(process.env.BENCH_SERVER_CONFIG ?? '{}') as Record<string, unknown>
+  server = await startServer({ path: dir, keys, host: '127.0.0.1', port: 0, unixSocket: false, logging: { level: 'error' }, ...extra }, { logger: silentLogger })
   const r = await server.db.addBatch(contactMessages(keys, follows))
   if (r.error) throw r.error
   await ourFollowsReady(server, keys, follows)
@@ -65,14 +70,19 @@ async function sync(address: string, expected: Record<string, number>, timeoutMs
   const complete = await done
   const ms = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
-  send({ type: 'done', complete, ms, received, startRssKb, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, maxRssKb: process.resourceUsage().maxRSS })
+  const mem = process.memoryUsage()
+  send({ type: 'done', complete, ms, received, startRssKb, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, maxRssKb: process.resourceUsage().maxRSS, heapTotalKb: mem.heapTotal / 1024, externalKb: mem.external / 1024 })
 }
 
 process.on('message', (raw) => {
   const msg = raw as Command
   const run = async () => {
     if (msg.cmd === 'init') await init(msg.follows)
-    else if (msg.cmd === 'sync') await sync(msg.address, msg.expected, msg.timeoutMs)
+    else if (msg.cmd === 'load') {
+      const r = await server!.db.addBatch(msg.messages)
+      if (r.error) throw r.error
+      send({ type: 'loaded' })
+    } else if (msg.cmd === 'sync') await sync(msg.address, msg.expected, msg.timeoutMs)
     else {
       await server?.close()
       rmSync(dir, { recursive: true, force: true })

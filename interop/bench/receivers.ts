@@ -1,10 +1,11 @@
 // Receiving peers for the replication bench, each in its own process: a JS ssb-server 16
-// or one of ours (bench/our-node.ts, which reports process.cpuUsage() over IPC). Peak RSS is
+// or one of ours (bench/our-node.ts, which reports process.cpuUsage() over IPC, run from dist). Peak RSS is
 // /proc/<pid>/status VmHWM for both: getrusage's maxRSS (process.resourceUsage().maxRSS) survives
 // execve on Linux, so a small child spawned by this (large) bench process can report OUR peak
 // (seen here: an idle `node -e` child reported 148 MiB via maxRSS, 42 MiB via VmHWM).
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { call } from '../src/client.js'
 import { startReferenceNode } from '../src/reference-node.js'
@@ -26,6 +27,9 @@ export interface SyncResult {
   startRssMiB: number
   /** Ours only: process.resourceUsage().maxRSS as the child reports it (see above: inflated by execve). */
   ipcMaxRssMiB?: number
+  /** Ours only: V8 heap reserved and external (Buffer) memory when the sync completed. */
+  heapTotalMiB?: number
+  externalMiB?: number
 }
 
 export interface Receiver {
@@ -80,15 +84,55 @@ export async function referenceReceiver(follows: string[]): Promise<Receiver> {
   }
 }
 
-type Reply = { type: 'ready'; id: string; address: string } | ({ type: 'done' } & Record<string, number | boolean>) | { type: 'error'; message: string }
+type Reply = { type: 'ready'; id: string; address: string } | { type: 'loaded' } | ({ type: 'done' } & Record<string, number | boolean>) | { type: 'error'; message: string }
 
-/** A fresh server of ours in a child process that follows `follows`. */
-export async function ourReceiver(follows: string[]): Promise<Receiver> {
-  const script = fileURLToPath(new URL('./our-node.ts', import.meta.url))
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--conditions=@ssb/source', script], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
+const interopDir = fileURLToPath(new URL('..', import.meta.url))
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
+let prepared: Promise<string[]> | undefined
+
+/**
+ * How our nodes are started: by default the packages are built (`turbo run build`, cached) and
+ * our-node.ts (with fixtures.ts) is compiled next to interop's node_modules, so the child runs
+ * plain `node` on the built dist, as a deployment would (tsx alone costs ~37 MiB of RSS and
+ * transpiles every module). `--from-source` runs it under tsx on src instead.
+ * BENCH_NODE_ARGS adds node flags to our children (e.g. `--cpu-prof --cpu-prof-dir=…`).
+ */
+export function prepareOurNode(fromSource: boolean): Promise<string[]> {
+  prepared ??= (async () => {
+    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+    const script = fileURLToPath(new URL('./our-node.ts', import.meta.url))
+    if (fromSource) return [...extra, '--import', 'tsx', '--conditions=@ssb/source', script]
+    const r = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@ssb/server', '--output-logs=errors-only'], { cwd: repoRoot, stdio: 'inherit' })
+    if (r.status !== 0) throw new Error('building @ssb/server (and the packages it uses) failed')
+    const outDir = join(interopDir, 'node_modules', '.cache', 'ssb-bench')
+    const { build } = await import('tsup')
+    await build({
+      entry: { 'our-node': script },
+      outDir,
+      format: ['esm'],
+      platform: 'node',
+      target: 'node20',
+      bundle: true,
+      external: [/^@ssb\//],
+      config: false,
+      silent: true,
+      dts: false,
+      sourcemap: false,
+      clean: false,
+    })
+    return [...extra, join(outDir, 'our-node.js')]
+  })()
+  return prepared
+}
+
+interface OurNode {
+  pid: number
+  request(msg: object): Promise<Reply>
+  stop(): Promise<void>
+}
+
+async function spawnOurNode(args: string[], follows: string[]): Promise<OurNode & { address: string }> {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: interopDir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const request = (msg: object): Promise<Reply> =>
     new Promise((resolve, reject) => {
@@ -102,11 +146,43 @@ export async function ourReceiver(follows: string[]): Promise<Receiver> {
       })
       child.send(msg)
     })
-  await request({ cmd: 'init', follows })
+  const ready = (await request({ cmd: 'init', follows })) as { address: string }
+  return {
+    pid: child.pid!,
+    address: ready.address,
+    request,
+    async stop() {
+      if (child.exitCode === null) child.send({ cmd: 'stop' })
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000) // our own child only
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** Messages per IPC load request when filling a source of ours. */
+const LOAD_CHUNK = 10_000
+
+/** One of our servers as a replication source, in its own process. */
+export async function ourSource(follows: string[], fromSource: boolean): Promise<{ pid: number; address: string; load(messages: unknown[]): Promise<void>; stop(): Promise<void> }> {
+  const node = await spawnOurNode(await prepareOurNode(fromSource), follows)
+  return {
+    pid: node.pid,
+    address: node.address,
+    async load(messages) {
+      for (let i = 0; i < messages.length; i += LOAD_CHUNK) await node.request({ cmd: 'load', messages: messages.slice(i, i + LOAD_CHUNK) })
+    },
+    stop: () => node.stop(),
+  }
+}
+
+/** A fresh server of ours in a child process that follows `follows`. */
+export async function ourReceiver(follows: string[], fromSource: boolean): Promise<Receiver> {
+  const node = await spawnOurNode(await prepareOurNode(fromSource), follows)
   return {
     async sync(address, expected, timeoutMs) {
-      const r = (await request({ cmd: 'sync', address, expected, timeoutMs })) as Record<string, number | boolean>
-      const peakRssMiB = procRssMiB(child.pid!, 'VmHWM')
+      const r = (await node.request({ cmd: 'sync', address, expected, timeoutMs })) as Record<string, number | boolean>
+      const peakRssMiB = procRssMiB(node.pid, 'VmHWM')
       return {
         complete: r.complete as boolean,
         ms: r.ms as number,
@@ -115,14 +191,11 @@ export async function ourReceiver(follows: string[]): Promise<Receiver> {
         peakRssMiB,
         ipcMaxRssMiB: (r.maxRssKb as number) / 1024,
         startRssMiB: (r.startRssKb as number) / 1024,
+        heapTotalMiB: (r.heapTotalKb as number) / 1024,
+        externalMiB: (r.externalKb as number) / 1024,
       }
     },
-    async stop() {
-      if (child.exitCode === null) child.send({ cmd: 'stop' })
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000) // our own child only
-      await exited
-      clearTimeout(timer)
-    },
+    stop: () => node.stop(),
   }
 }
 

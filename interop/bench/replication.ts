@@ -3,21 +3,23 @@
 // ours and ours → ours, each into a FRESH receiver in its own process that follows every feed
 // and dials the source; timed from the dial until the receiver's clock has every message.
 // Prints a table and writes bench-results/replication.json at the repo root.
-// Options: --sizes=20000,100000 --feeds=10,1000 --ref-cap-s=180 --pairs=rr,ro,oo --out=bench-results/replication.json
+// Ours runs from the built dist in child processes (source and receiver alike; see receivers.ts).
+// Options: --sizes=20000,100000 --feeds=10,1000 --ref-cap-s=180 --pairs=rr,ro,oo --from-source --out=bench-results/replication.json
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SsbClient } from '../src/client.js'
-import { startOurServer, type OurServer } from '../src/our-server.js'
 import { startReferenceNode, type ReferenceNode } from '../src/reference-node.js'
 import { referenceReplicates, waitForReferenceClock, writeToReference } from '../src/replication-helpers.js'
-import { contactMessages, expectedClock, generateKeys, keysToJSON, makeFixture, ourFollowsReady, type BenchFixture } from './fixtures.js'
-import { ourReceiver, procCpuS, referenceReceiver, runtimeBaseline, type Receiver, type SyncResult } from './receivers.js'
+import { contactMessages, expectedClock, generateKeys, keysToJSON, makeFixture, type BenchFixture } from './fixtures.js'
+import { ourReceiver, ourSource, prepareOurNode, procCpuS, referenceReceiver, runtimeBaseline, type Receiver, type SyncResult } from './receivers.js'
 
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback
 const SIZES = arg('sizes', '20000,100000').split(',').map(Number).sort((a, b) => a - b)
 const FEEDS = arg('feeds', '10,1000').split(',').map(Number)
+/** Run our nodes under tsx on src instead of the built dist. */
+const FROM_SOURCE = process.argv.includes('--from-source')
 /** A run that involves the JS reference stops here and reports what it managed (brief: ~3 min). */
 const REF_CAP_MS = Number(arg('ref-cap-s', '180')) * 1000
 const OURS_TIMEOUT_MS = 600_000
@@ -49,7 +51,7 @@ const started = Date.now()
 interface Sources {
   ref: ReferenceNode
   refClient: SsbClient
-  ours: OurServer
+  ours: Awaited<ReturnType<typeof ourSource>>
 }
 
 async function startSources(fx: BenchFixture): Promise<Sources> {
@@ -61,11 +63,7 @@ async function startSources(fx: BenchFixture): Promise<Sources> {
   log('reference source: contacts written')
   await referenceReplicates(refClient, ids, 120_000)
   log('reference source: follows every feed')
-  const ourKeys = generateKeys()
-  const ours = await startOurServer({ keys: ourKeys })
-  const r = await ours.server.db.addBatch(contactMessages(ourKeys, ids))
-  if (r.error) throw r.error
-  await ourFollowsReady(ours.server, ourKeys, ids)
+  const ours = await ourSource(ids, FROM_SOURCE)
   return { ref, refClient, ours }
 }
 
@@ -79,10 +77,7 @@ async function loadSources(s: Sources, fx: BenchFixture, from: number, to: numbe
   await waitForReferenceClock(s.refClient, expectedClock(fx, to), 900_000)
   const referenceLoadS = (performance.now() - t) / 1000
   t = performance.now()
-  for (let i = from; i < to; i += LOAD_CHUNK) {
-    const r = await s.ours.server.db.addBatch(fx.messages.slice(i, Math.min(to, i + LOAD_CHUNK)))
-    if (r.error) throw r.error
-  }
+  await s.ours.load(fx.messages.slice(from, to))
   const oursLoadS = (performance.now() - t) / 1000
   loads.push({ feeds: fx.feeds.length, messages: to, referenceLoadS: round(referenceLoadS, 1), oursLoadS: round(oursLoadS, 1) })
   log(`sources hold ${to} messages (reference load ${referenceLoadS.toFixed(1)} s, ours ${oursLoadS.toFixed(1)} s)`)
@@ -90,10 +85,10 @@ async function loadSources(s: Sources, fx: BenchFixture, from: number, to: numbe
 
 async function runPair(pair: Pair, s: Sources, fx: BenchFixture, messages: number): Promise<void> {
   const ids = fx.feeds.map((k) => k.id)
-  const receiver: Receiver = pair.endsWith('ours') ? await ourReceiver(ids) : await referenceReceiver(ids)
+  const receiver: Receiver = pair.endsWith('ours') ? await ourReceiver(ids, FROM_SOURCE) : await referenceReceiver(ids)
   const source = pair.startsWith('reference') ? s.ref.address : s.ours.address
   const involvesReference = pair.includes('reference')
-  const sourceCpu = pair.startsWith('reference') ? () => procCpuS(s.ref.pid) : () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6 }
+  const sourceCpu = () => procCpuS(pair.startsWith('reference') ? s.ref.pid : s.ours.pid)
   try {
     const cpu0 = sourceCpu()
     const r = await receiver.sync(source, expectedClock(fx, messages), involvesReference ? REF_CAP_MS : OURS_TIMEOUT_MS)
@@ -111,6 +106,7 @@ function fmt(r: Row): string {
   return `${(r.ms / 1000).toFixed(2)} s, ${Math.round(r.msgPerSec)} msg/s, RSS ${r.peakRssMiB.toFixed(0)} MiB, CPU ${r.cpuS.toFixed(2)} s (source ${r.sourceCpuS.toFixed(2)} s)${r.capped ? ` (CAPPED at ${REF_CAP_MS / 1000} s: ${r.received}/${r.messages})` : ''}`
 }
 
+await prepareOurNode(FROM_SOURCE)
 for (const feeds of FEEDS) {
   log(`fixture: ${Math.max(...SIZES)} messages over ${feeds} feeds`)
   const fx = makeFixture(feeds, Math.max(...SIZES))
@@ -163,7 +159,7 @@ for (const feeds of FEEDS) {
       speedupVsReference: round(oo.msgPerSec / rr.msgPerSec, 1),
       speedupVsDocumentedReference: round(oo.msgPerSec / DOCUMENTED_REFERENCE_MSG_PER_S, 1),
       rssRatio: round(oo.peakRssMiB / rr.peakRssMiB, 2),
-      /** Same ratio on what the sync itself added (peak − RSS at the dial): takes out tsx's own ~36 MiB. */
+      /** Same ratio on what the sync itself added (peak − RSS at the dial): takes out the runtime's own share. */
       rssGrowthRatio: round((oo.peakRssMiB - oo.startRssMiB) / (rr.peakRssMiB - rr.startRssMiB), 2),
       meetsSpeedTarget: oo.msgPerSec >= 5 * rr.msgPerSec,
       meetsRssTarget: oo.peakRssMiB <= rr.peakRssMiB / 2,
@@ -177,7 +173,7 @@ for (const c of comparisons) {
       ` → speed ${c.meetsSpeedTarget ? 'MET' : 'NOT met'}, RSS ${c.meetsRssTarget ? 'MET' : 'NOT met'}`,
   )
 }
-console.log(`runtime baseline (idle process, no server): node ${baseline.nodeMiB.toFixed(0)} MiB, node --import tsx ${baseline.tsxMiB.toFixed(0)} MiB — ours runs under tsx, the reference does not`)
+console.log(`runtime baseline (idle process, no server): node ${baseline.nodeMiB.toFixed(0)} MiB, node --import tsx ${baseline.tsxMiB.toFixed(0)} MiB — ours runs ${FROM_SOURCE ? 'under tsx (--from-source)' : 'from dist with plain node'}, like the reference`)
 if (rows.some((r) => r.capped)) console.log(`\nNOTE: runs marked "capped" were stopped after ${REF_CAP_MS / 1000} s; msg/s is over what arrived by then.`)
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
@@ -196,8 +192,10 @@ writeFileSync(
       totalSeconds: round((Date.now() - started) / 1000),
       method:
         'fresh receiver per run in its own process, following every feed, dials the source; timed from the dial until its clock has every message ' +
-        '(reference receiver: getVectorClock polled every 250 ms; ours: db.onMessage). RSS = receiver peak (VmHWM / resourceUsage().maxRSS), CPU = receiver user+system during the sync.',
+        '(reference receiver: getVectorClock polled every 250 ms; ours: db.onMessage). RSS = receiver peak (VmHWM / resourceUsage().maxRSS), CPU = receiver user+system during the sync. ' +
+        (FROM_SOURCE ? 'Ours ran under tsx on src.' : 'Ours ran from the built dist with plain node (source and receiver each in its own process).'),
       refCapSeconds: REF_CAP_MS / 1000,
+      oursFrom: FROM_SOURCE ? 'src (tsx)' : 'dist',
       runtimeBaselineMiB: { node: round(baseline.nodeMiB, 1), nodeWithTsx: round(baseline.tsxMiB, 1) },
       sourceLoads: loads,
       results: rows.map((r) => ({ ...r, ms: round(r.ms), msgPerSec: round(r.msgPerSec), peakRssMiB: round(r.peakRssMiB, 1), startRssMiB: round(r.startRssMiB, 1), cpuS: round(r.cpuS, 2), sourceCpuS: round(r.sourceCpuS, 2) })),

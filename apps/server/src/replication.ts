@@ -1,6 +1,7 @@
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import type { Db } from '@ssb/db'
-import { createEbt, SUPPORTED_VERSIONS, type Ebt } from '@ssb/ebt'
+import { type AppendResult, createEbt, SUPPORTED_VERSIONS, type Ebt } from '@ssb/ebt'
 import type { MsgValue } from '@ssb/feed'
 import { createFriends, type Friends } from '@ssb/friends'
 import { isFeedId, type FeedId } from '@ssb/keys'
@@ -11,6 +12,7 @@ import { LegacyReplicator } from './legacy-replication.js'
 import type { PeerConnection } from './listeners.js'
 import type { Logger } from './logger.js'
 import { deferredIterable, type Subsystem } from './subsystem.js'
+import { toNumber } from './util.js'
 
 export interface ReplicationDeps {
   id: FeedId
@@ -24,10 +26,6 @@ export interface ReplicationOptions {
   hops: number
   /** Stall timeout for EBT rx switching. */
   timeoutMs?: number
-}
-
-async function* values(iter: AsyncIterable<unknown>): AsyncIterable<MsgValue> {
-  for await (const item of iter) yield item as MsgValue
 }
 
 /** friends + ebt + legacy createHistoryStream replication, wired to the store and to peers. */
@@ -61,11 +59,13 @@ export function createReplication(deps: ReplicationDeps, opts: ReplicationOption
     {
       id,
       getClock: () => db.getVectorClock(),
-      readFeed: (feedId, fromSeq, signal) => values(db.createHistoryStream({ id: feedId, seq: fromSeq, keys: false, signal })),
+      // keys: false yields the values themselves
+      readFeed: (feedId, fromSeq, signal) => db.createHistoryStream({ id: feedId, seq: fromSeq, keys: false, signal }) as AsyncIterable<MsgValue>,
       append: async (batch) => {
         const r = await db.addBatch(batch)
         return r.error ? { stored: r.stored.map((k) => k.value), error: r.error } : { stored: r.stored.map((k) => k.value) }
       },
+      appendRuns: (runs) => appendRuns(db, runs),
       onAppend: (listener) => db.onMessage((kvt) => listener(kvt.value)),
       clockStore: fileClockStore(join(deps.dir, 'ebt')),
       logger: logger.child({ scope: 'ebt' }),
@@ -199,7 +199,7 @@ export function createReplication(deps: ReplicationDeps, opts: ReplicationOption
     api,
     anonymous: ['ebt.replicate'],
     onConnection(conn) {
-      if (conn.transport !== 'net' || conn.id === id) return
+      if (conn.transport === 'unix' || conn.id === id) return
       if (conn.isClient) startEbtAsClient(conn)
     },
     onHistoryRequest(connection: RpcConnection, remoteId: string) {
@@ -212,6 +212,43 @@ export function createReplication(deps: ReplicationDeps, opts: ReplicationOption
       await ebt.close()
     },
   }
+}
+
+/**
+ * Several feeds' runs in one db.addBatch, split back into one result per run. addBatch names
+ * its errors in input order but not their feeds: when every short run has one, they pair up;
+ * otherwise (duplicates too) each short run is asked about again on its own, which stores
+ * nothing twice and reproduces its error.
+ */
+async function appendRuns(db: Db, runs: MsgValue[][]): Promise<AppendResult[]> {
+  const r = await db.addBatch(runs.flat())
+  const stored = new Map<string, MsgValue[]>()
+  for (const kvt of r.stored) {
+    const list = stored.get(kvt.value.author)
+    if (list) list.push(kvt.value)
+    else stored.set(kvt.value.author, [kvt.value])
+  }
+  const results: AppendResult[] = runs.map((run) => ({ stored: run.length > 0 ? (stored.get(run[0]!.author) ?? []) : [] }))
+  const short = runs.flatMap((run, i) => (results[i]!.stored.length < run.length ? [i] : []))
+  if (r.errors.length === 0) return results
+  if (short.length === r.errors.length) {
+    short.forEach((i, n) => (results[i]!.error = r.errors[n]!))
+    return results
+  }
+  for (const i of short) {
+    const again = await db.addBatch(runs[i]!)
+    results[i] = { stored: [...results[i]!.stored, ...again.stored.map((k) => k.value)], ...(again.error ? { error: again.error } : {}) }
+  }
+  return results
+}
+
+/**
+ * Signature-check threads for received batches (config `db.batchWorkers`): by default one per
+ * spare core, at most two, so verifying replicated feeds does not hold up the event loop.
+ */
+export function batchWorkersFor(config: Record<string, unknown>): number {
+  const configured = isPlainObject(config.db) ? config.db.batchWorkers : undefined
+  return Math.max(0, Math.floor(toNumber(configured, Math.min(2, availableParallelism() - 1))))
 }
 
 async function publishContact(db: Db, args: unknown[], method: string, field: 'following' | 'blocking'): Promise<unknown> {

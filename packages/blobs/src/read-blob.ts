@@ -2,7 +2,11 @@ import { open } from 'node:fs/promises'
 import { READ_CHUNK_BYTES } from './constants.js'
 import { abortError, BlobsError } from './errors.js'
 
-/** Bytes [start, end) of a file in chunks of up to 64 KiB; each chunk is a fresh buffer. */
+/**
+ * Bytes [start, end) of a file in chunks of up to 64 KiB; each chunk is a fresh buffer. The
+ * next chunk is read while the consumer sends the current one, so a transfer does not stop for
+ * a thread-pool round trip per chunk (at most two chunks are held per reader).
+ */
 export async function* readRange(
   path: string,
   start: number,
@@ -16,18 +20,40 @@ export async function* readRange(
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobsError('BLOB_NOT_FOUND', 'blob not found')
     throw new BlobsError('BLOB_IO', 'could not open blob', { cause: err })
   }
-  try {
-    let pos = start
-    while (pos < end) {
-      if (signal?.aborted) throw abortError(signal)
-      const want = Math.min(READ_CHUNK_BYTES, end - pos)
-      const buf = Buffer.allocUnsafeSlow(want)
-      const { bytesRead } = await fh.read(buf, 0, want, pos)
+  const file = fh
+  let pos = start
+  const readNext = async (): Promise<Uint8Array | null> => {
+    if (pos >= end) return null
+    const want = Math.min(READ_CHUNK_BYTES, end - pos)
+    const buf = Buffer.allocUnsafeSlow(want)
+    let got = 0
+    while (got < want) {
+      const { bytesRead } = await file.read(buf, got, want - got, pos + got)
       if (bytesRead === 0) throw new BlobsError('BLOB_IO', 'blob file is shorter than expected')
-      pos += bytesRead
-      yield new Uint8Array(buf.buffer, buf.byteOffset, bytesRead)
+      got += bytesRead
+    }
+    pos += want
+    return new Uint8Array(buf.buffer, buf.byteOffset, want)
+  }
+  let ahead: Promise<Uint8Array | null> | null = null
+  try {
+    const readAhead = (): Promise<Uint8Array | null> => {
+      const next = readNext()
+      next.catch(() => {}) // surfaces when awaited; the consumer may be away meanwhile
+      return next
+    }
+    ahead = readAhead()
+    for (;;) {
+      const chunk = await ahead
+      ahead = null
+      if (chunk === null) return
+      if (signal?.aborted) throw abortError(signal)
+      ahead = readAhead()
+      yield chunk
     }
   } finally {
-    await fh.close()
+    // A read still running must finish before the file is closed under it.
+    if (ahead !== null) await ahead.catch(() => null)
+    await file.close()
   }
 }

@@ -9,6 +9,11 @@ export interface Boxer {
    * bytes (34-byte header + body per box). An empty plaintext yields an empty array.
    */
   box(plaintext: Uint8Array): Uint8Array
+  /**
+   * `box` of the chunks' concatenation, without concatenating them first: the same wire bytes
+   * as `box(concat(chunks))`, with one copy of at most a box body where a box spans chunks.
+   */
+  boxChunks(chunks: readonly Uint8Array[]): Uint8Array
   /** The 34-byte goodbye (boxed 18 zero bytes). The boxer cannot be used afterwards. */
   goodbye(): Uint8Array
   readonly ended: boolean
@@ -25,8 +30,63 @@ export function createBoxer(key: Uint8Array, nonce: Uint8Array): Boxer {
   const headerMac = header.subarray(2)
   let ended = false
 
+  const spanning = Buffer.alloc(MAX_BOX_BODY_BYTES)
+
   const checkOpen = (): void => {
     if (ended) throw new BoxStreamError('BOX_ENDED', 'box stream writer already sent its goodbye')
+  }
+
+  const boxChunks = (chunks: readonly Uint8Array[]): Uint8Array => {
+    checkOpen()
+    let total = 0
+    for (const c of chunks) total += c.length
+    if (total === 0) return new Uint8Array(0)
+    const boxes = Math.ceil(total / MAX_BOX_BODY_BYTES)
+    const out = Buffer.allocUnsafeSlow(boxes * BOXED_HEADER_BYTES + total)
+    let chunk = 0
+    let offset = 0
+    let read = 0
+    let written = 0
+    while (read < total) {
+      const length = Math.min(MAX_BOX_BODY_BYTES, total - read)
+      while (offset === chunks[chunk]!.length) {
+        chunk++
+        offset = 0
+      }
+      let body: Buffer
+      const current = asBuffer(chunks[chunk]!)
+      if (current.length - offset >= length) {
+        body = current.subarray(offset, offset + length)
+        offset += length
+      } else {
+        // this box spans chunks: gather its body
+        let filled = 0
+        while (filled < length) {
+          const c = asBuffer(chunks[chunk]!)
+          const n = Math.min(length - filled, c.length - offset)
+          c.copy(spanning, filled, offset, offset + n)
+          filled += n
+          offset += n
+          if (offset === c.length && filled < length) {
+            chunk++
+            offset = 0
+          }
+        }
+        body = spanning.subarray(0, length)
+      }
+      const bodyStart = written + BOXED_HEADER_BYTES
+      bodyNonce.set(headerNonce)
+      incrementNonce(bodyNonce)
+      // The body MAC travels inside the header, so the body is boxed in detached mode.
+      sodium.crypto_secretbox_detached(out.subarray(bodyStart, bodyStart + length), headerMac, body, bodyNonce, secret)
+      header.writeUInt16BE(length, 0)
+      sodium.crypto_secretbox_easy(out.subarray(written, bodyStart), header, headerNonce, secret)
+      headerNonce.set(bodyNonce)
+      incrementNonce(headerNonce)
+      read += length
+      written = bodyStart + length
+    }
+    return asUint8Array(out)
   }
 
   return {
@@ -35,36 +95,10 @@ export function createBoxer(key: Uint8Array, nonce: Uint8Array): Boxer {
     },
 
     box(plaintext) {
-      checkOpen()
-      const total = plaintext.length
-      if (total === 0) return new Uint8Array(0)
-      const boxes = Math.ceil(total / MAX_BOX_BODY_BYTES)
-      const out = Buffer.allocUnsafeSlow(boxes * BOXED_HEADER_BYTES + total)
-      const src = asBuffer(plaintext)
-      let read = 0
-      let written = 0
-      while (read < total) {
-        const length = Math.min(MAX_BOX_BODY_BYTES, total - read)
-        const bodyStart = written + BOXED_HEADER_BYTES
-        bodyNonce.set(headerNonce)
-        incrementNonce(bodyNonce)
-        // The body MAC travels inside the header, so the body is boxed in detached mode.
-        sodium.crypto_secretbox_detached(
-          out.subarray(bodyStart, bodyStart + length),
-          headerMac,
-          src.subarray(read, read + length),
-          bodyNonce,
-          secret,
-        )
-        header.writeUInt16BE(length, 0)
-        sodium.crypto_secretbox_easy(out.subarray(written, bodyStart), header, headerNonce, secret)
-        headerNonce.set(bodyNonce)
-        incrementNonce(headerNonce)
-        read += length
-        written = bodyStart + length
-      }
-      return asUint8Array(out)
+      return boxChunks([plaintext])
     },
+
+    boxChunks,
 
     goodbye() {
       checkOpen()

@@ -13,8 +13,8 @@ import { BoxStreamError } from './errors.js'
 export interface Unboxer {
   /**
    * Feeds wire bytes, in chunks of any size, and returns the plaintext of every box they
-   * complete (possibly none). Bytes after the goodbye are ignored. Throws BoxStreamError;
-   * once it has thrown, every later call throws the same error.
+   * complete (none, or one chunk holding all of it). Bytes after the goodbye are ignored.
+   * Throws BoxStreamError; once it has thrown, every later call throws the same error.
    */
   push(bytes: Uint8Array): Uint8Array[]
   /** Declares the input finished: throws BOX_UNEXPECTED_END unless the goodbye was seen. */
@@ -125,9 +125,11 @@ export function createUnboxer(key: Uint8Array, nonce: Uint8Array): Unboxer {
           const plain = output.subarray(outputUsed, outputUsed + unit.length)
           openBody(unit, plain)
           outputUsed += unit.length
-          if (plain.length > 0) out.push(asUint8Array(plain))
         }
       }
+      // The bodies lie back to back in `output`: one chunk means one read downstream, and an
+      // RPC frame within it needs no reassembly.
+      if (outputUsed > 0) out.push(asUint8Array(output!.subarray(0, outputUsed)))
       return out
     },
 

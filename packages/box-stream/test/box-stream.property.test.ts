@@ -80,3 +80,30 @@ test('a truncated valid stream is BOX_UNEXPECTED_END, never a crash or a silent 
     { numRuns: 300 },
   )
 })
+
+test('boxChunks writes the same bytes as box of the concatenation, for any split of any writes', () => {
+  const chunkingsArb = fc.array(fc.tuple(fc.uint8Array({ maxLength: 13000 }), fc.array(fc.nat(), { maxLength: 6 })), { maxLength: 5 })
+  fc.assert(
+    fc.property(keyArb, nonceArb, chunkingsArb, (key, nonce, writes) => {
+      const whole = createBoxer(key, nonce)
+      const pieces = createBoxer(key, nonce)
+      for (const [bytes, cuts] of writes) {
+        expect(Buffer.from(pieces.boxChunks(split(bytes, cuts)))).toEqual(Buffer.from(whole.box(bytes)))
+      }
+      expect(Buffer.from(pieces.goodbye())).toEqual(Buffer.from(whole.goodbye()))
+    }),
+    { numRuns: 200 },
+  )
+})
+
+test('the plaintext completed by one push comes back as one chunk', () => {
+  fc.assert(
+    fc.property(keyArb, nonceArb, fc.array(fc.uint8Array({ minLength: 1, maxLength: 9000 }), { minLength: 1, maxLength: 6 }), (key, nonce, writes) => {
+      const wire = boxAll(key, nonce, writes)
+      const out = createUnboxer(key, nonce).push(wire)
+      expect(out.length).toBe(1)
+      expect(out[0]).toEqual(concat(writes))
+    }),
+    { numRuns: 100 },
+  )
+})

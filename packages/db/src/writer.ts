@@ -1,6 +1,6 @@
 import { type FeedState, type KVT, type MsgValue, type ValidationError, createMessage, validateMessage } from '@ssb/feed'
 import { type Core, assertOpen } from './core.js'
-import { MAX_GROUP_MESSAGES, MAX_INDEX_BACKLOG, RUNS_IN_FLIGHT } from './constants.js'
+import { MAX_GROUP_MESSAGES, MAX_INDEX_BACKLOG } from './constants.js'
 import { DbError } from './errors.js'
 import { findExisting } from './existing.js'
 import { type IndexedMsg, encodeRecord, indexedContent } from './record.js'
@@ -210,27 +210,30 @@ export class Writer {
     const accepted: Array<{ key: KVT['key']; value: MsgValue } | undefined> = new Array(values.length)
     const errors: Array<{ at: number; error: ValidationError }> = []
     let duplicates = 0
-    const queue = [...runs]
-    const validateRun = async ([author, idx]: [string, number[]]): Promise<void> => {
-      const st = stateOf(author)
-      let k = 0
-      while (k < idx.length && (await findExisting(core, values[idx[k]!], st, inGroup)) !== null) k++
-      duplicates += k
-      if (k === idx.length) return
-      const rest = idx.slice(k)
-      const r = await core.validator.validateBatch(st, rest.map((i) => values[i]), { hmacKey: core.hmacKey })
-      r.valid.forEach((m, j) => {
-        accepted[rest[j]!] = m
-      })
-      if (r.error) errors.push({ at: rest[r.valid.length] ?? rest[rest.length - 1]!, error: r.error })
-    }
-    // A few runs at a time: enough to keep the verify workers busy, few enough that jobs do not
-    // queue up for the calling thread to verify (it has the rest of the write to do).
-    await Promise.all(
-      Array.from({ length: Math.min(RUNS_IN_FLIGHT, queue.length) }, async () => {
-        for (let run = queue.shift(); run !== undefined; run = queue.shift()) await validateRun(run)
+    // Leading duplicates of each feed (lookups of all feeds at once), then the rest is checked.
+    const fresh = await Promise.all(
+      [...runs].map(async ([author, idx]) => {
+        const st = stateOf(author)
+        let k = 0
+        while (k < idx.length && (await findExisting(core, values[idx[k]!], st, inGroup)) !== null) k++
+        duplicates += k
+        return k < idx.length ? { state: st, idx: k === 0 ? idx : idx.slice(k) } : null
       }),
     )
+    const toCheck = fresh.filter((r) => r !== null)
+    // All feeds in one call: replication batches hold many feeds with a few messages each, and
+    // only together do they fill the verify workers' jobs.
+    const results = await core.validator.validateRuns(
+      toCheck.map((r) => ({ state: r.state, values: r.idx.map((i) => values[i]) })),
+      { hmacKey: core.hmacKey },
+    )
+    results.forEach((r, n) => {
+      const idx = toCheck[n]!.idx
+      r.valid.forEach((m, j) => {
+        accepted[idx[j]!] = m
+      })
+      if (r.error) errors.push({ at: idx[r.valid.length] ?? idx[idx.length - 1]!, error: r.error })
+    })
     for (const m of accepted) if (m) stage({ key: m.key, value: m.value, timestamp: core.clock.next() })
     errors.sort((a, b) => a.at - b.at)
     const result: AddBatchResult = { stored: [], duplicates, errors: errors.map((e) => e.error) }

@@ -7,16 +7,16 @@ export const DEFAULT_MAX_QUEUED_PER_PEER = 256
 /** Received messages per peer waiting for validation; the peer's input is not read beyond this. */
 export const DEFAULT_MAX_PENDING_RECEIVE_PER_PEER = 1024
 
-/** Consecutive messages of one feed handed to `append` at once (validated as one batch). */
+/** Messages handed to `appendRuns` at once, over all feeds (validated and written as one batch). */
 export const MAX_APPEND_BATCH = 500
 
 /**
- * A feed's batch waits for more messages while they keep arriving and it is smaller than this
- * (@ssb/feed verifies batches of 256+ on worker threads; the db writes a batch at once).
+ * A group waits for more messages while they keep arriving and it is smaller than this
+ * (@ssb/feed verifies large batches on worker threads; the db writes a batch at once).
  */
 export const MIN_APPEND_BATCH = 256
 
-/** Batches validated at the same time (over all feeds and peers). */
+/** Groups being validated and stored at the same time (over all feeds and peers). */
 export const APPEND_CONCURRENCY = 2
 
 /** Messages of one feed sent from the store before the next wanted feed gets its turn. */

@@ -34,6 +34,12 @@ export interface EbtDeps {
   readFeed(feedId: FeedId, fromSeq: number, signal: AbortSignal): AsyncIterable<MsgValue>
   /** Validates and stores a run of consecutive messages of one feed (db.addBatch). */
   append(values: MsgValue[]): Promise<AppendResult>
+  /**
+   * `append` for several feeds' runs in one call (one db.addBatch), one result per run in
+   * order. Optional; without it each run goes to `append`. Replication interleaves many feeds,
+   * so this is what keeps store calls (and fsyncs) few and signature checks in large batches.
+   */
+  appendRuns?(runs: MsgValue[][]): Promise<AppendResult[]>
   /** Every message we store, from any source (our publishes too). Returns an unsubscribe. */
   onAppend(listener: (value: MsgValue) => void): () => void
   clockStore: ClockStore
@@ -47,7 +53,7 @@ export interface EbtOptions {
   maxQueuedPerPeer?: number
   /** Received messages per peer awaiting validation before we stop reading. Default 1024. */
   maxPendingReceivePerPeer?: number
-  /** Messages per append() call. Default 500. */
+  /** Messages per appendRuns() call, over all its feeds. Default 500. */
   maxAppendBatch?: number
 }
 

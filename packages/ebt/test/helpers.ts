@@ -12,6 +12,10 @@ export class FakeStore {
   private readonly waiters = new Set<() => void>()
   appendCalls = 0
   appendedMessages = 0
+  /** Offer `appendRuns` to the engine (several feeds per call), as the server does. */
+  grouped = false
+  appendRunsCalls = 0
+  largestGroup = 0
 
   clock(): VectorClock {
     const clock: VectorClock = {}
@@ -25,6 +29,10 @@ export class FakeStore {
 
   async append(values: MsgValue[]): Promise<AppendResult> {
     this.appendCalls++
+    return this.store(values)
+  }
+
+  private async store(values: MsgValue[]): Promise<AppendResult> {
     if (values.length === 0) return { stored: [] }
     const author = values[0]!.author
     const feed = this.feeds.get(author) ?? { values: [], state: null }
@@ -39,6 +47,15 @@ export class FakeStore {
     this.appendedMessages += stored.length
     for (const value of stored) this.emit(value)
     return result.error ? { stored, error: result.error } : { stored }
+  }
+
+  /** One call for several feeds' runs, each validated and stored as `append` would. */
+  async appendRuns(runs: MsgValue[][]): Promise<AppendResult[]> {
+    this.appendRunsCalls++
+    this.largestGroup = Math.max(this.largestGroup, runs.reduce((n, r) => n + r.length, 0))
+    const results: AppendResult[] = []
+    for (const run of runs) results.push(await this.store(run))
+    return results
   }
 
   /** Stores pre-validated messages without notifying (fixtures). */
@@ -128,6 +145,7 @@ export function createNode(opts: EbtOptions = {}, keys: Keys = generateKeys(), s
       getClock: () => store.clock(),
       readFeed: (id, from, signal) => store.readFeed(id, from, signal),
       append: (values) => store.append(values),
+      ...(store.grouped ? { appendRuns: (runs: MsgValue[][]) => store.appendRuns(runs) } : {}),
       onAppend: (listener) => store.onAppend(listener),
       clockStore: clocks,
       logger,

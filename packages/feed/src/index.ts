@@ -10,4 +10,4 @@ export type { BatchResult, FeedOptions, FeedState, KVT, MsgValue, ValidatedMessa
 export { messageId, serializeMessage } from './serialize.js'
 export { createMessage } from './create.js'
 export { validateMessage } from './validate.js'
-export { type BatchValidator, type BatchValidatorOptions, createBatchValidator, validateBatch } from './batch.js'
+export { type BatchValidator, type BatchValidatorOptions, type FeedRun, createBatchValidator, validateBatch } from './batch.js'

@@ -157,3 +157,45 @@ describe('pool behaviour', () => {
     expect(out.trim()).toBe('300')
   })
 })
+
+describe('validateRuns (many feeds at once)', () => {
+  const feeds = Array.from({ length: 12 }, () => makeFeed(generateKeys(), 9).map((m) => m.value))
+  const runsOf = (vs: MsgValue[][]) => vs.map((values) => ({ state: null, values }))
+  const pooled = createBatchValidator({ workers: 2, chunkMessages: 16, parallelThreshold: 32 })
+  afterAll(() => pooled.close())
+
+  test.each([
+    ['pooled', () => pooled],
+    ['single thread', () => createBatchValidator({ workers: 0 })],
+  ])('%s: gives each run the result validateBatch gives it alone', async (_name, make) => {
+    const vs = feeds.map((f) => structuredClone(f))
+    // messages 22 and 27 overall: one worker job (16 each) holds both, and stops at the first
+    withBadSignature(vs[2]!, 4)
+    withBadSignature(vs[3]!, 0)
+    withBadSignature(vs[6]!, 7)
+    withBadSignature(vs[7]!, 1)
+    vs[9]!.splice(5, 1) // a gap: structural error after 5
+    const v = make()
+    const results = await v.validateRuns(runsOf(vs))
+    const alone = await Promise.all(vs.map((values) => validateBatch(null, values)))
+    expect(results.map((r) => [r.valid.map((m) => m.key), r.state, r.error?.code])).toEqual(
+      alone.map((r) => [r.valid.map((m) => m.key), r.state, r.error?.code]),
+    )
+    expect(results.map((r) => r.valid.length)).toEqual([9, 9, 4, 0, 9, 9, 7, 1, 9, 5, 9, 9])
+    expect(results[9]!.error?.code).toBe('INVALID_SEQUENCE')
+  })
+
+  test('continues each run from its own state; empty runs keep theirs', async () => {
+    const states = feeds.map((f) => validateMessage(null, f[0]).state)
+    const runs = feeds.map((f, i) => ({ state: states[i]!, values: i === 5 ? [] : f.slice(1) }))
+    const results = await pooled.validateRuns(runs)
+    expect(results.map((r) => r.valid.length)).toEqual(feeds.map((_, i) => (i === 5 ? 0 : 8)))
+    expect(results[5]!.state).toEqual(states[5])
+    expect(results[0]!.state?.sequence).toBe(9)
+  })
+
+  test('a bad HMAC key fails every run without verifying', async () => {
+    const results = await pooled.validateRuns(runsOf(feeds), { hmacKey: 'short' })
+    expect(results.every((r) => r.valid.length === 0 && r.error?.code === 'INVALID_HMAC_KEY')).toBe(true)
+  })
+})
