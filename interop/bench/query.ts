@@ -32,6 +32,8 @@ interface Case {
   name: string
   indexed: boolean
   opts: Record<string, unknown>
+  /** Another source method instead of query.read (the transport floor row). */
+  method?: string
 }
 
 interface Row {
@@ -58,11 +60,11 @@ const r1 = (x: number): number => Math.round(x * 10) / 10
 type Timed = { first: number; full: number; n: number }
 
 /** As timeOnce, through our TypeScript client (@ssb/server connectClient). */
-async function timeOnceTs(client: OurClient, opts: unknown): Promise<Timed> {
+async function timeOnceTs(client: OurClient, opts: unknown, method = 'query.read'): Promise<Timed> {
   const t0 = performance.now()
   let first = -1
   let n = 0
-  for await (const _ of client.rpc.source('query.read', [opts])) {
+  for await (const _ of client.rpc.source(method, [opts])) {
     if (first < 0) first = performance.now() - t0
     n++
   }
@@ -70,12 +72,12 @@ async function timeOnceTs(client: OurClient, opts: unknown): Promise<Timed> {
 }
 
 /** Time to the first item and to the end of one query.read (ssb-client 4.9). */
-function timeOnce(client: SsbClient, opts: unknown): Promise<{ first: number; full: number; n: number }> {
+function timeOnce(client: SsbClient, opts: unknown, method = 'query.read'): Promise<{ first: number; full: number; n: number }> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now()
     let first = -1
     let n = 0
-    const src = source(client, 'query.read', opts) as PullSource<unknown>
+    const src = source(client, method, opts) as PullSource<unknown>
     const next = (): void =>
       src(null, (end, _data) => {
         if (end === true) return resolvePromise({ first: first < 0 ? performance.now() - t0 : first, full: performance.now() - t0, n })
@@ -182,16 +184,22 @@ async function main(): Promise<void> {
       { name: 'type + $reduce', indexed: true, opts: { query: [{ $filter: { value: { content: { type: 'vote' } } } }, { $reduce: { author: ['value', 'author'], n: { $count: true } } }] } },
       { name: 'nested field (log scan)', indexed: false, opts: { query: [{ $filter: { value: { content: { details: { kind: 'k1' } } } } }] } },
       { name: 'scan, limit 10', indexed: false, opts: { query: [{ $filter: { value: { content: { details: { n: 3 } } } } }], limit: 10 } },
+      // Not a query: the cost of moving that many messages through RPC to the client at all,
+      // with no index work (both servers stream their log in receive order).
+      { name: 'transport floor: createLogStream limit 10000', indexed: false, method: 'createLogStream', opts: { limit: 10_000 } },
     ]
     const rows: Row[] = []
     for (const c of cases) {
       // warm up both (the reference finishes building its indexes on the first read) and check equality
-      const [a, b] = await Promise.all([collect(source(refClient, 'query.read', c.opts)), collect(source(ourClient, 'query.read', c.opts))])
+      const method = c.method ?? 'query.read'
+      const [a, b] = await Promise.all([collect(source(refClient, method, c.opts)), collect(source(ourClient, method, c.opts))])
       if (JSON.stringify(strip(a)) !== JSON.stringify(strip(b))) console.warn(`!! ${c.name}: answers differ (${a.length} vs ${b.length} items)`)
-      const plan = (await new Promise((res, rej) => (ourClient as unknown as { query: { explain: (o: unknown, cb: (e: unknown, v: unknown) => void) => void } }).query.explain(c.opts, (e, v) => (e ? rej(e) : res(v))))) as { index?: string; scan?: boolean }
+      const plan = c.method
+        ? { index: c.method }
+        : ((await new Promise((res, rej) => (ourClient as unknown as { query: { explain: (o: unknown, cb: (e: unknown, v: unknown) => void) => void } }).query.explain(c.opts, (e, v) => (e ? rej(e) : res(v))))) as { index?: string; scan?: boolean })
       const clients: Array<[string, (o: unknown) => Promise<Timed>, (o: unknown) => Promise<Timed>]> = [
-        ['ssb-client', (o) => timeOnce(refClient, o), (o) => timeOnce(ourClient, o)],
-        ['ts-client', (o) => timeOnceTs(refTs, o), (o) => timeOnceTs(ourTs, o)],
+        ['ssb-client', (o) => timeOnce(refClient, o, method), (o) => timeOnce(ourClient, o, method)],
+        ['ts-client', (o) => timeOnceTs(refTs, o, method), (o) => timeOnceTs(ourTs, o, method)],
       ]
       for (const [client, refRun, ourRun] of clients) {
         const refT: Timed[] = []
