@@ -13,7 +13,7 @@ import { links } from './links-query.js'
 import { compact, eraseFeed, eraseMessage, resumeErases } from './maintenance.js'
 import { openStores } from './open.js'
 import { createFeedStream, createHistoryStream, createLogStream, createUserStream, messagesByType } from './queries.js'
-import { freshKvt, present } from './read.js'
+import { present, sharedKvt } from './read.js'
 import { catchUp } from './reindex.js'
 import type { Db, DbDeps, DbOptions, GetOptions, LatestItem } from './types.js'
 import { verifyIndexes } from './verify.js'
@@ -145,7 +145,7 @@ function createDbApi(core: Core): Db {
     onMessage(listener) {
       assertOpen(core)
       return core.indexer.listen((msgs) => {
-        for (const m of msgs) listener(freshKvt(m))
+        for (const m of msgs) listener(sharedKvt(m))
       })
     },
     progress() {

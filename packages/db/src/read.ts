@@ -41,6 +41,22 @@ export function freshKvt(m: IndexedMsg): KVT {
   return m.bytes !== undefined ? decodeRecord(m.bytes) : structuredClone(m.kvt)
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+/**
+ * The message as `onMessage` listeners see it: decoded once and deep-frozen, so several listeners
+ * (replication, blobs, gossip, plugins) share one copy and none can change what another sees.
+ */
+export function sharedKvt(m: IndexedMsg): KVT {
+  return (m.shared ??= deepFreeze(freshKvt(m)))
+}
+
 export function normLimit(limit: unknown): number {
   if (limit === undefined || limit === null) return Infinity
   if (typeof limit !== 'number' || Number.isNaN(limit)) throw new DbError('DB_INVALID_ARGUMENT', 'limit must be a number')

@@ -13,6 +13,8 @@ export interface IndexedMsg {
   content: Obj | null
   /** The record bytes when at hand (fresh copies for live streams). */
   bytes?: Uint8Array
+  /** One frozen copy for every `onMessage` listener (decoded once, see sharedKvt). */
+  shared?: KVT
 }
 
 export function encodeRecord(kvt: KVT): Uint8Array {

@@ -107,4 +107,22 @@ describe('live streams', () => {
     await collect(t.db.createLogStream())
     expect(seen).toEqual([a.key])
   })
+
+  test('onMessage listeners share one frozen copy: none can change what another sees', async () => {
+    t = await withDb()
+    const got: KVT[][] = [[], []]
+    const offs = got.map((list) => t.db.onMessage((kvt) => list.push(kvt)))
+    const a = await t.db.publish({ type: 'post', text: 'hi', nested: { x: [1] } })
+    await collect(t.db.createLogStream())
+    for (const off of offs) off()
+    expect(got[0]![0]).toBe(got[1]![0])
+    const kvt = got[0]![0]!
+    expect(kvt).toEqual(a)
+    expect(() => {
+      ;(kvt.value.content as { nested: { x: number[] } }).nested.x.push(2)
+    }).toThrow(TypeError)
+    // Queries still hand out their own, mutable copies.
+    const [fromQuery] = await collect(t.db.createLogStream({ limit: 1 }))
+    expect(Object.isFrozen(fromQuery)).toBe(false)
+  })
 })
