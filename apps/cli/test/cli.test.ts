@@ -1,56 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
-const bin = join(root, 'apps', 'cli', 'src', 'bin.ts')
-const NODE_ARGS = ['--import', 'tsx', '--conditions=@ssb/source', bin]
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+import { type CliServer, freePort, type Run, runCli, startCli } from './helpers.js'
 
 let home: string
 let path: string
 let port: number
-let server: ChildProcess | undefined
+let server: CliServer | undefined
 
-function env(): NodeJS.ProcessEnv {
-  // Only what the CLI needs: an isolated HOME so ~/.ssb is never the user's.
-  return { PATH: process.env.PATH, HOME: home }
-}
-
-function run(args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: root, env: env() })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code, stdout, stderr }))
-    if (input !== undefined) child.stdin.end(input)
-    else child.stdin.end()
-  })
-}
+const run = (args: string[], input?: string): Promise<Run> => runCli(home, args, input)
 
 /** Parses muxrpcli stream output: JSON values separated by blank lines. */
 function parseStream(out: string): unknown[] {
@@ -66,30 +26,14 @@ beforeAll(async () => {
   path = join(home, '.ssb')
   port = await freePort()
   const wsPort = await freePort()
-  server = spawn(process.execPath, [...NODE_ARGS, 'start', '--host', '127.0.0.1', '--port', String(port), '--ws.port', String(wsPort), '--logging.level=info'], {
-    cwd: root,
-    env: env(),
-  })
-  let out = ''
-  let err = ''
-  server.stderr!.on('data', (d) => (err += d))
-  await new Promise<void>((resolve, reject) => {
-    server!.stdout!.on('data', (d) => {
-      out += d
-      if (out.includes('listening on')) resolve()
-    })
-    server!.once('exit', (code) => reject(new Error(`server exited ${code}\n${out}\n${err}`)))
-  })
+  server = await startCli(home, ['--host', '127.0.0.1', '--port', String(port), '--ws.port', String(wsPort), '--logging.level=info'])
+  const { out } = server
   expect(out).toMatch(/^ssb-server \S+ .*\.ssb logging\.level:info/m)
   expect(out).toMatch(/^my key ID: .+=\.ed25519$/m)
 }, 60_000)
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r))
-    server.kill('SIGTERM')
-    await exited
-  }
+  await server?.stop()
   await rm(home, { recursive: true, force: true })
 })
 

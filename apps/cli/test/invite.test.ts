@@ -1,16 +1,11 @@
 // `ssb-server invite.create 1` on a pub and `ssb-server invite.accept <code>` on a new user, run
 // through our CLI binary against two of our servers (in this process, each in its own HOME).
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { silentLogger, startServer, type SsbServer } from '@ssb/server'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
-const bin = join(root, 'apps', 'cli', 'src', 'bin.ts')
-const NODE_ARGS = ['--import', 'tsx', '--conditions=@ssb/source', bin]
+import { runCli as run } from './helpers.js'
 
 interface Node {
   home: string
@@ -23,20 +18,6 @@ async function startNode(config: Record<string, unknown> = {}): Promise<Node> {
   const home = await mkdtemp(join(tmpdir(), 'ssb-cli-invite-'))
   const server = await startServer({ path: join(home, '.ssb'), host: '127.0.0.1', port: 0, logging: { level: 'error' }, ...config }, { logger: silentLogger })
   return { home, server }
-}
-
-function run(home: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Only what the CLI needs: HOME picks the node's ~/.ssb (manifest, secret, unix socket).
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: home } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end()
-  })
 }
 
 beforeAll(async () => {

@@ -1,34 +1,18 @@
 // Plugins from the config file, through the real binary: the example plugin's methods are
 // callable by name from the CLI, and a plugin that throws in init stops `start` with its name.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
+import { freePort, root, runCli as run, startCli } from './helpers.js'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
-const bin = join(root, 'apps', 'cli', 'src', 'bin.ts')
-const NODE_ARGS = ['--import', 'tsx', '--conditions=@ssb/source', bin]
 const examplePlugin = join(root, 'apps', 'server', 'examples', 'tags-plugin.ts')
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 async function home(config: Record<string, unknown>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ssb-cli-plugins-'))
@@ -38,41 +22,9 @@ async function home(config: Record<string, unknown>): Promise<string> {
   return dir
 }
 
-function run(homeDir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: homeDir } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end()
-  })
-}
-
-async function start(homeDir: string, port: number): Promise<ChildProcess> {
-  const server = spawn(process.execPath, [...NODE_ARGS, 'start', '--host', '127.0.0.1', '--port', String(port), '--ws.port', String(await freePort())], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: homeDir },
-  })
-  cleanups.push(async () => {
-    if (server.exitCode === null && server.signalCode === null) {
-      server.kill('SIGTERM')
-      await new Promise((r) => server.once('exit', r))
-    }
-  })
-  let out = ''
-  let err = ''
-  server.stderr!.on('data', (d) => (err += d))
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.on('data', (d) => {
-      out += d
-      if (out.includes('listening on')) resolve()
-    })
-    server.once('exit', (code) => reject(new Error(`server exited ${code}\n${out}\n${err}`)))
-  })
-  return server
+async function start(homeDir: string, port: number): Promise<void> {
+  const server = await startCli(homeDir, ['--host', '127.0.0.1', '--port', String(port), '--ws.port', String(await freePort())])
+  cleanups.push(() => server.stop())
 }
 
 test('a plugin listed in ~/.ssb/config is started and its methods work from the CLI by name', async () => {
