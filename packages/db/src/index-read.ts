@@ -12,7 +12,7 @@ import {
   queryPrefix,
   queryView,
 } from './query-index.js'
-import { type ReadCtx, freshKvt, messagesAt, present, runStream, scan } from './read.js'
+import { type ReadCtx, freshKvt, logRange, messagesAt, present, runStream, scan } from './read.js'
 import { type IndexedMsg, decodeRecord, indexedContent, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { IndexItem, IndexReadOptions } from './types.js'
@@ -105,21 +105,7 @@ async function* feedTimeOffsets(ctx: ReadCtx, w: [number, number], reverse: bool
 }
 
 async function* logOffsets(ctx: ReadCtx, w: [number, number], reverse: boolean): AsyncGenerator<KVT> {
-  if (ctx.upTo < 0) return
-  const core = ctx.core
-  const start = w[0] === -Infinity ? 0 : core.state.seek.floor(w[0])
-  const end = core.state.seek.ceil(w[1])
-  const range: { gte?: number; lt?: number; reverse: boolean; signal?: AbortSignal } = { reverse }
-  if (start > 0) range.gte = start
-  if (end !== Infinity) range.lt = end
-  if (ctx.signal) range.signal = ctx.signal
-  for await (const entry of core.log.stream(range)) {
-    if (entry.offset > ctx.upTo) {
-      if (reverse) continue
-      return
-    }
-    yield decodeRecord(entry.value)
-  }
+  for await (const entry of logRange(ctx, w[0], w[1], reverse)) yield decodeRecord(entry.value)
 }
 
 async function listTypes(ctx: ReadCtx): Promise<string[]> {

@@ -4,7 +4,7 @@ import type { Core } from './core.js'
 import { DbError } from './errors.js'
 import { encFloat, offsetFromKeyEnd, prefixEnd } from './index-keys.js'
 import { type FloatBounds, floatBounds, inFloat, intBounds } from './ranges.js'
-import { type ReadCtx, freshKvt, keysAt, messagesAt, present, runStream, scan } from './read.js'
+import { type ReadCtx, freshKvt, keysAt, logRange, messagesAt, present, runStream, scan } from './read.js'
 import { type FormatOpts, type IndexedMsg, decodeKey, decodeRecord, formatOpts, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { HistoryStreamOptions, StreamItem, StreamOptions, TypeStreamOptions, UserStreamOptions } from './types.js'
@@ -63,22 +63,8 @@ export function createLogStream(core: Core, o: StreamOptions = {}): AsyncIterabl
   const b = floatBounds(o)
   const f = formatOpts(o)
   const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
-    if (ctx.upTo < 0) return
-    // Seek samples are record starts, so they are valid stream bounds; records appended but
-    // not yet indexed (offset > upTo) belong to the live part.
-    const start = b.lower === -Infinity ? 0 : core.state.seek.floor(b.lower)
-    const end = core.state.seek.ceil(b.upper)
-    const reverse = o.reverse === true
     const keysOnly = f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity
-    const range: { gte?: number; lt?: number; reverse: boolean; signal?: AbortSignal } = { reverse }
-    if (start > 0) range.gte = start
-    if (end !== Infinity) range.lt = end
-    if (ctx.signal) range.signal = ctx.signal
-    for await (const entry of core.log.stream(range)) {
-      if (entry.offset > ctx.upTo) {
-        if (reverse) continue
-        return
-      }
+    for await (const entry of logRange(ctx, b.lower, b.upper, o.reverse === true)) {
       if (keysOnly) {
         yield decodeKey(entry.value) as StreamItem
         continue

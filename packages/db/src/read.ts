@@ -57,6 +57,29 @@ export function sharedKvt(m: IndexedMsg): KVT {
   return (m.shared ??= deepFreeze(freshKvt(m)))
 }
 
+/**
+ * Log records whose receive time may lie in [lower, upper] (a superset, from the seek samples,
+ * which are record starts and so valid stream bounds), in log order, stopping at what is indexed:
+ * records appended but not yet indexed (offset > upTo) belong to a query's live part.
+ */
+export async function* logRange(ctx: ReadCtx, lower: number, upper: number, reverse: boolean): AsyncGenerator<{ offset: number; value: Uint8Array }> {
+  if (ctx.upTo < 0) return
+  const core = ctx.core
+  const start = lower === -Infinity ? 0 : core.state.seek.floor(lower)
+  const end = core.state.seek.ceil(upper)
+  const range: { gte?: number; lt?: number; reverse: boolean; signal?: AbortSignal } = { reverse }
+  if (start > 0) range.gte = start
+  if (end !== Infinity) range.lt = end
+  if (ctx.signal) range.signal = ctx.signal
+  for await (const entry of core.log.stream(range)) {
+    if (entry.offset > ctx.upTo) {
+      if (reverse) continue
+      return
+    }
+    yield entry
+  }
+}
+
 export function normLimit(limit: unknown): number {
   if (limit === undefined || limit === null) return Infinity
   if (typeof limit !== 'number' || Number.isNaN(limit)) throw new DbError('DB_INVALID_ARGUMENT', 'limit must be a number')
