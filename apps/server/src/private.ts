@@ -21,8 +21,15 @@ export function boxForRecipients(content: Record<string, unknown>): string {
   return boxContent({ ...content, recps }, ids as string[])
 }
 
+export interface PrivateHooks {
+  box(content: Record<string, unknown>): string
+  unbox(value: MsgValue, readKey?: string): Record<string, unknown> | null
+  /** Wipes the converted key; unbox must not be called afterwards. */
+  close(): void
+}
+
 /** The db's unbox hook: our key (converted once), or an explicit `?unbox=` read key. */
-export function createPrivateHooks(keys: Keys) {
+export function createPrivateHooks(keys: Keys): PrivateHooks {
   const unboxer = createUnboxer(keys.secretKey)
   return {
     box: boxForRecipients,

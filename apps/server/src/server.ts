@@ -1,13 +1,14 @@
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { openDb, type Db } from '@ssb/db'
+import type { MsgValue } from '@ssb/feed'
 import { fromBase64, type FeedId, type Keys } from '@ssb/keys'
 import { mainNetCaps } from '@ssb/shs'
 import type { Manifest } from '@ssb/rpc'
 import { coreApi } from './core-api.js'
 import { CORE_MANIFEST, ANONYMOUS_METHODS, hasMethod, manifestEntry, mergeApis, mergeManifests } from './manifest.js'
 import { batchWorkersFor, type Replication } from './replication.js'
-import { createPrivateHooks } from './private.js'
+import { createPrivateHooks, type PrivateHooks } from './private.js'
 import type { Subsystem, SubsystemContext, SubsystemFactory } from './subsystem.js'
 import { BUILTIN_SUBSYSTEMS } from './subsystems.js'
 import { checkPlugin, loadPlugins, pluginSubsystem, PluginError, type Plugin, type PluginApi } from './plugins.js'
@@ -73,6 +74,8 @@ export class SsbServer {
   #subsystems: Subsystem[] = []
   #plugins = new Map<string, PluginApi>()
   #db: Db | undefined
+  /** Our key's box/unbox, shared by the store's hooks and the private subsystem. */
+  #privateHooks: PrivateHooks | undefined
   #listeners: Listeners | undefined
   #ready: Promise<void>
   #closing: Promise<void> | undefined
@@ -185,18 +188,23 @@ export class SsbServer {
     const { config } = this
     mkdirSync(config.path, { recursive: true })
     const log = this.logger
-    const privateHooks = createPrivateHooks(this.keys)
-    this.#db = await openDb(
-      { keys: this.keys, logger: log.child({ scope: 'db' }) },
-      {
-        dir: join(config.path, STORE_DIR),
-        hmacKey: config.caps?.sign ?? null,
-        box: privateHooks.box,
-        unbox: privateHooks.unbox,
-        onProgress: (p) => log.info('indexing', { phase: p.phase, done: p.done, total: p.total }),
-        batchWorkers: batchWorkersFor(config),
-      },
-    )
+    const privateHooks = (this.#privateHooks = createPrivateHooks(this.keys))
+    try {
+      this.#db = await openDb(
+        { keys: this.keys, logger: log.child({ scope: 'db' }) },
+        {
+          dir: join(config.path, STORE_DIR),
+          hmacKey: config.caps?.sign ?? null,
+          box: privateHooks.box,
+          unbox: privateHooks.unbox,
+          onProgress: (p) => log.info('indexing', { phase: p.phase, done: p.done, total: p.total }),
+          batchWorkers: batchWorkersFor(config),
+        },
+      )
+    } catch (err) {
+      await this.#closeStore()
+      throw err
+    }
     const db = this.#db
     try {
       for (const factory of this.#factories) {
@@ -209,13 +217,14 @@ export class SsbServer {
           path: config.path,
           storeDir: join(config.path, STORE_DIR),
           server: this,
+          unboxPrivate: (text) => privateHooks.unbox({ content: text } as MsgValue),
           get: <T extends Subsystem>(name: string) => this.#subsystems.find((x) => x.name === name) as T | undefined,
         }
         this.#subsystems.push(await factory.create(ctx))
       }
     } catch (err) {
       await this.#closeSubsystems()
-      await db.close().catch(() => {})
+      await this.#closeStore().catch(() => {})
       throw err
     }
     const replication = this.subsystem<Replication>('replication')!
@@ -264,7 +273,7 @@ export class SsbServer {
     } catch (err) {
       await this.#listeners.close().catch(() => {})
       await this.#closeSubsystems()
-      await db.close().catch(() => {})
+      await this.#closeStore().catch(() => {})
       throw err
     }
     this.#writeManifest()
@@ -290,6 +299,16 @@ export class SsbServer {
       specs.push({ kind: 'unix', path: join(config.path, 'socket') })
     }
     return specs
+  }
+
+  /** Closes the store, then frees our converted key (after the last unbox the store may do). */
+  async #closeStore(): Promise<void> {
+    try {
+      await this.#db?.close()
+    } finally {
+      this.#privateHooks?.close()
+      this.#privateHooks = undefined
+    }
   }
 
   /** Closes subsystems in reverse start order; a failure is logged, not thrown. */
@@ -339,7 +358,7 @@ export class SsbServer {
       await this.#ready.catch(() => {})
       await this.#listeners?.close()
       await this.#closeSubsystems()
-      await this.#db?.close()
+      await this.#closeStore()
       this.logger.info('closed')
     })()
     return this.#closing

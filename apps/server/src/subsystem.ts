@@ -37,6 +37,8 @@ export interface SubsystemContext {
   storeDir: string
   /** The server: `connect`, `connections`, `getAddress`, `onConnection`, … */
   server: SsbServer
+  /** Decrypts a private message's `.box` content with our key; null when it is not for us. */
+  unboxPrivate(text: string): Record<string, unknown> | null
   /** A subsystem started before this one, by name. */
   get<T extends Subsystem = Subsystem>(name: string): T | undefined
 }

@@ -1,9 +1,8 @@
 import { DEFAULT_MAX_BLOB_BYTES } from '@ssb/blobs'
-import type { MsgValue } from '@ssb/feed'
 import { BLOBS_MANIFEST, createBlobs } from './blobs.js'
 import { gossipSubsystem } from './gossip.js'
 import { inviteSubsystem } from './invite.js'
-import { createPrivate, createPrivateHooks, PRIVATE_MANIFEST } from './private.js'
+import { createPrivate, PRIVATE_MANIFEST } from './private.js'
 import { querySubsystem } from './query.js'
 import { createReplication, REPLICATION_MANIFEST } from './replication.js'
 import type { SubsystemFactory } from './subsystem.js'
@@ -37,13 +36,7 @@ export const blobsSubsystem: SubsystemFactory = {
 export const privateSubsystem: SubsystemFactory = {
   name: 'private',
   manifest: PRIVATE_MANIFEST,
-  create: ({ db, keys }) => {
-    const hooks = createPrivateHooks(keys)
-    return createPrivate({
-      publish: (content) => db.publish(content),
-      unbox: (box) => hooks.unbox({ content: box } as MsgValue),
-    })
-  },
+  create: ({ db, unboxPrivate }) => createPrivate({ publish: (content) => db.publish(content), unbox: unboxPrivate }),
 }
 
 /**
