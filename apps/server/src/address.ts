@@ -3,8 +3,21 @@ import { parseAddresses, type PeerAddress } from '@ssb/gossip'
 
 export type Scope = 'device' | 'local' | 'private' | 'public'
 
-function isPrivateV4(ip: string): boolean {
-  return /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.)/.test(ip)
+/**
+ * Whether a host is not reachable from the internet: loopback, RFC 1918, link-local, the
+ * unspecified address, IPv6 ULA/link-local and IPv4-mapped forms of those (ssb-invite's
+ * `ip.isPrivate` test, plus `localhost` and an empty host).
+ */
+export function isPrivateHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '')
+  if (h === '' || h === 'localhost' || h === '::' || h === '::1') return true
+  if (/^(127|10)\./.test(h) || /^192\.168\./.test(h) || /^169\.254\./.test(h) || /^172\.(1[6-9]|2\d|3[01])\./.test(h) || /^0\./.test(h)) return true
+  return /^(f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):/.test(h) || /^::ffff:(127|10|192\.168)\./.test(h)
+}
+
+/** Whether a host is this machine's loopback (127/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return /^127\./.test(host) || host === '::1' || host === 'localhost'
 }
 
 /** The host to advertise for a scope, as multiserver-scopes does (device = localhost). */
@@ -13,7 +26,8 @@ export function hostForScope(scope: Scope): string | null {
   for (const list of Object.values(networkInterfaces())) {
     for (const iface of list ?? []) {
       if (iface.internal || iface.family !== 'IPv4') continue
-      const priv = isPrivateV4(iface.address)
+      // Non-internal IPv4 interfaces: loopback never shows up here.
+      const priv = isPrivateHost(iface.address)
       if ((scope === 'public') === !priv) return iface.address
     }
   }

@@ -18,6 +18,7 @@ import {
   type PeerSource,
 } from '@ssb/gossip'
 import type { Api, CallInfo, Manifest } from '@ssb/rpc'
+import { isLoopbackHost } from './address.js'
 import { badArgs, isPlainObject } from './args.js'
 import type { PeerConnection } from './listeners.js'
 import type { Replication } from './replication.js'
@@ -143,10 +144,6 @@ function simplify(p: PeerRecord): Record<string, unknown> {
     client: p.client,
     stats: { duration: p.duration ?? undefined, rtt: p.ping?.rtt, skew: p.ping?.skew },
   }
-}
-
-function isLoopbackHost(host: string): boolean {
-  return /^127\./.test(host) || host === '::1' || host === 'localhost'
 }
 
 function transportsOf(address: string): string[] {

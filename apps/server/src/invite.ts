@@ -17,7 +17,7 @@ import {
 import { type FeedId, fromBase64, toBase64 } from '@ssb/keys'
 import type { Api, CallInfo, Manifest } from '@ssb/rpc'
 import { mainNetCaps } from '@ssb/shs'
-import { parseNetAddress } from './address.js'
+import { isPrivateHost, parseNetAddress } from './address.js'
 import { badArgs, feedIdArg, isPlainObject } from './args.js'
 import type { Logger } from './logger.js'
 import type { Replication } from './replication.js'
@@ -91,13 +91,6 @@ function dialPub(pub: PubAddress, signal: AbortSignal): Promise<Duplex> {
       resolve(stream)
     })
   })
-}
-
-function isPrivateHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '')
-  if (h === '' || h === 'localhost' || h === '::' || h === '::1') return true
-  if (/^(127|10)\./.test(h) || /^192\.168\./.test(h) || /^169\.254\./.test(h) || /^172\.(1[6-9]|2\d|3[01])\./.test(h) || /^0\./.test(h)) return true
-  return /^(f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):/.test(h) || /^::ffff:(127|10|192\.168)\./.test(h)
 }
 
 /**
