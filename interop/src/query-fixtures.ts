@@ -2,7 +2,11 @@
 // replies with `root`, some mentioning feeds), votes, abouts, contacts and a nested-content
 // type, over several feeds. Claimed timestamps of different feeds collide on purpose: ssb-query's
 // claimed-time indexes keep only one message per equal key, which our reads must mirror.
+import { iterate, source, type SsbClient } from './client.js'
 import { FeedWriter, msgId, type MsgValue } from './feed-fixtures.js'
+
+/** Time for a freshly opened live stream to deliver its old part and reach the live one. */
+const LIVE_SETTLE_MS = 300
 
 export interface QueryFixture {
   writers: FeedWriter[]
@@ -48,4 +52,36 @@ export function makeQueryFixture(feedCount: number, total: number): QueryFixture
     ids.push(id)
   }
   return { writers, all, ids }
+}
+
+/**
+ * Opens the same live stream (`method`, e.g. `query.read`) on both servers, waits for them to
+ * reach their live part, runs `addLate` (which adds a message to both), and returns the first
+ * `want` items each stream gave (old items, the sync marker, the live ones).
+ */
+export async function readLiveBoth(
+  clients: [SsbClient, SsbClient],
+  method: string,
+  opts: object,
+  want: number,
+  addLate: () => Promise<unknown>,
+): Promise<[unknown[], unknown[]]> {
+  const ac = new AbortController()
+  const readN = async (client: SsbClient): Promise<unknown[]> => {
+    const out: unknown[] = []
+    for await (const x of iterate(source(client, method, opts), { signal: ac.signal })) {
+      out.push(x)
+      if (out.length === want) break
+    }
+    return out
+  }
+  const reads = Promise.all(clients.map(readN))
+  await new Promise((r) => setTimeout(r, LIVE_SETTLE_MS))
+  try {
+    await addLate()
+    const [a, b] = await reads
+    return [a!, b!]
+  } finally {
+    ac.abort()
+  }
 }

@@ -3,11 +3,11 @@
 // order. `ts` is the receive time (store-local), so rows are compared without it — but it still
 // orders rows, and both stores received the messages in the same order.
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { call, closeClient, collect, connectClient, iterate, source, type SsbClient } from '../src/client.js'
+import { call, closeClient, collect, connectClient, source, type SsbClient } from '../src/client.js'
 import { randomBytes } from 'node:crypto'
 import { FeedWriter, msgId } from '../src/feed-fixtures.js'
 import { startOurServer, type OurServer } from '../src/our-server.js'
-import { makeQueryFixture, type QueryFixture } from '../src/query-fixtures.js'
+import { makeQueryFixture, readLiveBoth, type QueryFixture } from '../src/query-fixtures.js'
 import { startReference, type ReferencePeer } from '../src/reference.js'
 import { writeToReference } from '../src/replication-helpers.js'
 
@@ -81,22 +81,8 @@ test('live rows after the old ones and the sync marker', async () => {
   const opts = { query: [{ $filter: { dest } }], live: true }
   const [old] = await readBoth({ query: opts.query })
   const want = old.length + 2
-  const ac = new AbortController()
-  const readN = async (client: SsbClient): Promise<unknown[]> => {
-    const out: unknown[] = []
-    for await (const x of iterate(source(client, 'links2.read', opts), { signal: ac.signal })) {
-      out.push(x)
-      if (out.length === want) break
-    }
-    return out
-  }
-  const pa = readN(refClient)
-  const pb = readN(ourClient)
-  await new Promise((r) => setTimeout(r, 300))
   const m = new FeedWriter().append({ type: 'vote', vote: { link: dest, value: 1 } })
-  await Promise.all([call(refClient, 'add', m), ours.server.db.add(m)])
-  const [a, b] = await Promise.all([pa, pb])
-  ac.abort()
+  const [a, b] = await readLiveBoth([refClient, ourClient], 'links2.read', opts, want, () => Promise.all([call(refClient, 'add', m), ours.server.db.add(m)]))
   expect(a[old.length]).toEqual({ sync: true })
   expect(noTs(b)).toEqual(noTs(a))
 }, 30_000)

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { call, closeClient, collect, connectClient, iterate, source, type PullSource, type SsbClient } from '../src/client.js'
 import { FeedWriter, ssbKeys } from '../src/feed-fixtures.js'
 import { startOurServer, type OurServer } from '../src/our-server.js'
-import { makeQueryFixture, type QueryFixture } from '../src/query-fixtures.js'
+import { makeQueryFixture, readLiveBoth, type QueryFixture } from '../src/query-fixtures.js'
 import { startReference, type ReferencePeer } from '../src/reference.js'
 import { writeToReference } from '../src/replication-helpers.js'
 
@@ -120,22 +120,8 @@ test('live: old part, sync marker, then a message added later (to both)', async 
   const limitOld = (await readBoth({ query: opts.query })).map((x) => x.length)
   expect(limitOld[0]).toBeGreaterThan(0)
   const want = limitOld[0]! + 2 // old items, sync, the new one
-  const ac = new AbortController()
-  const readN = async (client: SsbClient): Promise<unknown[]> => {
-    const out: unknown[] = []
-    for await (const x of iterate(source(client, 'query.read', opts), { signal: ac.signal })) {
-      out.push(x)
-      if (out.length === want) break
-    }
-    return out
-  }
-  const pa = readN(refClient)
-  const pb = readN(ourClient)
-  await new Promise((r) => setTimeout(r, 300))
   const late = w.append({ type: 'gathering', details: { kind: 'k2', n: 1 } })
-  await Promise.all([call(refClient, 'add', late), ours.server.db.add(late)])
-  const [a, b] = await Promise.all([pa, pb])
-  ac.abort()
+  const [a, b] = await readLiveBoth([refClient, ourClient], 'query.read', opts, want, () => Promise.all([call(refClient, 'add', late), ours.server.db.add(late)]))
   expect(a[a.length - 2]).toEqual({ sync: true })
   expect(comparable(b)).toEqual(comparable(a))
   expect((b[b.length - 1] as { value: unknown }).value).toEqual(late)
