@@ -54,7 +54,11 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
   let totalBytes = 0
   for (const e of index.values()) totalBytes += e.size
   let useSeq = index.size
+  // New access times continue after the newest one on disk, so that the order stays right across
+  // a restart even if the wall clock stepped back meanwhile.
   let lastAtime = 0
+  // (Times far in the future, from a file copied in from a skewed machine, are not followed.)
+  for (const e of index.values()) if (e.atime < Date.now() + 3_600_000) lastAtime = Math.max(lastAtime, e.atime)
   const atimeWrites = new Set<Promise<void>>()
   const added = new Topic<BlobMeta>()
   let closed = false
@@ -71,7 +75,8 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
       touch(old)
       return false
     }
-    index.set(id, { size, ts, atime: ts, atimeWritten: ts, seq: ++useSeq })
+    // atimeWritten: never, so the first read persists its time whatever the clock did since.
+    index.set(id, { size, ts, atime: ts, atimeWritten: Number.NEGATIVE_INFINITY, seq: ++useSeq })
     totalBytes += size
     return true
   }
