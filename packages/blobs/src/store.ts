@@ -12,6 +12,13 @@ import { readRange } from './read-blob.js'
 import type { AddOptions, BlobMeta, BlobSource, BlobStore, BlobStoreOptions, GetOptions, LsOptions } from './types.js'
 import { writeSource } from './write-blob.js'
 
+/**
+ * Smallest step between two access times. libuv keeps whole microseconds of a utimes time, and
+ * a time in ms since 1970 as a double in seconds is only good to a quarter microsecond: 1 µs
+ * steps could collapse into one value and swap the order on disk. 10 µs cannot.
+ */
+const ATIME_STEP_MS = 0.01
+
 function checkLimit(value: unknown, title: string): number {
   if (value === Infinity) return Infinity
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -108,14 +115,14 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
 
   function touch(entry: IndexEntry): void {
     entry.seq = ++useSeq
-    entry.atime = Math.max(Date.now(), lastAtime + 0.001)
+    entry.atime = Math.max(Date.now(), lastAtime + ATIME_STEP_MS)
     lastAtime = entry.atime
   }
 
   // Persists the access time in the file itself (explicit utimes works under noatime too), at
   // most once per interval, so LRU order survives restarts without an index file. Called after
   // the read so that the kernel's own atime update on read cannot land after ours. Times step
-  // by at least 1 µs so that the order is exact even within one millisecond.
+  // by at least ATIME_STEP_MS so that the order is exact even within one millisecond.
   function persistAtime(id: BlobId, entry: IndexEntry): void {
     if (entry.atime - entry.atimeWritten < atimeWriteIntervalMs) return
     entry.atimeWritten = entry.atime
