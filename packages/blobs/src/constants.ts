@@ -2,6 +2,12 @@
 export const DEFAULT_MAX_BLOB_BYTES = 5 * 1024 * 1024
 /** Read size of get(): the 64 KiB chunks JS (pull-file) sends as binary frames. */
 export const READ_CHUNK_BYTES = 64 * 1024
+/** Size of the reads that serve a blob (cut into READ_CHUNK_BYTES chunks). */
+export const READ_BUFFER_BYTES = 512 * 1024
+/** Size of the writes that store a blob being added (its chunks are gathered into them). */
+export const WRITE_BUFFER_BYTES = 256 * 1024
+/** Writes of one blob being added that may run at once, while the next chunks arrive. */
+export const WRITES_IN_FLIGHT = 4
 /** Default hop limit of forwarded wants (ssb-blobs `sympathy`). */
 export const DEFAULT_SYMPATHY = 3
 /** Peers that must report having a pushed blob before we stop advertising it (ssb-blobs `pushy`). */

@@ -1,11 +1,13 @@
 import { open } from 'node:fs/promises'
-import { READ_CHUNK_BYTES } from './constants.js'
+import { READ_BUFFER_BYTES, READ_CHUNK_BYTES } from './constants.js'
 import { abortError, BlobsError } from './errors.js'
 
 /**
- * Bytes [start, end) of a file in chunks of up to 64 KiB; each chunk is a fresh buffer. The
- * next chunk is read while the consumer sends the current one, so a transfer does not stop for
- * a thread-pool round trip per chunk (at most two chunks are held per reader).
+ * Bytes [start, end) of a file in chunks of up to 64 KiB (READ_CHUNK_BYTES, what peers expect
+ * per frame), each a view of its own read buffer that is never reused. The file is read
+ * READ_BUFFER_BYTES at a time, and the next read runs while the consumer sends the current
+ * one, so a transfer does not stop for a thread-pool round trip per chunk (at most two read
+ * buffers are held per reader).
  */
 export async function* readRange(
   path: string,
@@ -24,7 +26,7 @@ export async function* readRange(
   let pos = start
   const readNext = async (): Promise<Uint8Array | null> => {
     if (pos >= end) return null
-    const want = Math.min(READ_CHUNK_BYTES, end - pos)
+    const want = Math.min(READ_BUFFER_BYTES, end - pos)
     const buf = Buffer.allocUnsafeSlow(want)
     let got = 0
     while (got < want) {
@@ -44,12 +46,15 @@ export async function* readRange(
     }
     ahead = readAhead()
     for (;;) {
-      const chunk = await ahead
+      const block = await ahead
       ahead = null
-      if (chunk === null) return
+      if (block === null) return
       if (signal?.aborted) throw abortError(signal)
       ahead = readAhead()
-      yield chunk
+      for (let at = 0; at < block.length; at += READ_CHUNK_BYTES) {
+        if (at > 0 && signal?.aborted) throw abortError(signal)
+        yield block.subarray(at, Math.min(at + READ_CHUNK_BYTES, block.length))
+      }
     }
   } finally {
     // A read still running must finish before the file is closed under it.

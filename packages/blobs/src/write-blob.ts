@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
-import { READ_CHUNK_BYTES } from './constants.js'
+import { WRITE_BUFFER_BYTES, WRITES_IN_FLIGHT } from './constants.js'
 import { abortError, BlobsError } from './errors.js'
 import type { BlobSource } from './types.js'
 
@@ -40,7 +40,13 @@ function iteratorOf(source: BlobSource): AsyncIterator<Uint8Array> | Iterator<Ui
 /**
  * Streams `source` into the open file while hashing it. Throws BLOB_TOO_LARGE the moment the
  * total would exceed `maxSize` (before writing the chunk that crosses it) and stops the
- * source. Small chunks are gathered into 64 KiB writes.
+ * source.
+ *
+ * Chunks are copied into WRITE_BUFFER_BYTES buffers that are written at their offsets while
+ * the next chunks arrive (at most WRITES_IN_FLIGHT at once): waiting for each write before
+ * pulling the next chunk would leave the disk idle while the network delivers and the other
+ * way round. Copying also frees the producer to reuse its buffer as soon as it yields again.
+ * Every write has settled by the time this returns or throws.
  */
 export async function writeSource(
   fh: FileHandle,
@@ -54,19 +60,29 @@ export async function writeSource(
   let pending: Buffer | null = null
   let pendingLength = 0
   let finished = false
-  const write = async (buf: Uint8Array, length: number): Promise<void> => {
+  const inFlight = new Set<Promise<void>>()
+  let writeError: BlobsError | null = null
+  const writeAt = async (buf: Buffer, length: number, position: number): Promise<void> => {
     try {
-      for (let done = 0; done < length; ) done += (await fh.write(buf, done, length - done)).bytesWritten
+      for (let done = 0; done < length; ) done += (await fh.write(buf, done, length - done, position + done)).bytesWritten
     } catch (err) {
-      throw new BlobsError('BLOB_IO', 'writing a temporary file failed', { cause: err })
+      writeError ??= new BlobsError('BLOB_IO', 'writing a temporary file failed', { cause: err })
     }
   }
-  const flush = async (): Promise<void> => {
-    if (pending && pendingLength > 0) await write(pending, pendingLength)
+  const flush = (): void => {
+    if (pending === null || pendingLength === 0) return
+    const write = writeAt(pending, pendingLength, size - pendingLength).finally(() => inFlight.delete(write))
+    inFlight.add(write)
+    pending = null
     pendingLength = 0
+  }
+  const checkWrites = (): void => {
+    if (writeError) throw writeError
   }
   try {
     for (;;) {
+      while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight)
+      checkWrites()
       const r = await nextOrAbort(it, signal)
       if (r.done) {
         finished = true
@@ -77,24 +93,27 @@ export async function writeSource(
       if (size + chunk.length > maxSize) {
         throw new BlobsError('BLOB_TOO_LARGE', `blob exceeds the ${maxSize}-byte limit`)
       }
-      size += chunk.length
       hash.update(chunk)
-      if (chunk.length >= READ_CHUNK_BYTES) {
-        await flush()
-        await write(chunk, chunk.length)
-        continue
+      for (let copied = 0; copied < chunk.length; ) {
+        pending ??= Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES)
+        const n = Math.min(chunk.length - copied, WRITE_BUFFER_BYTES - pendingLength)
+        pending.set(n === chunk.length ? chunk : chunk.subarray(copied, copied + n), pendingLength)
+        pendingLength += n
+        copied += n
+        size += n
+        if (pendingLength === WRITE_BUFFER_BYTES) flush()
       }
-      pending ??= Buffer.allocUnsafe(READ_CHUNK_BYTES)
-      if (pendingLength + chunk.length > READ_CHUNK_BYTES) await flush()
-      pending.set(chunk, pendingLength)
-      pendingLength += chunk.length
     }
-    await flush()
+    flush()
+    await Promise.all(inFlight)
+    checkWrites()
     return { digest: new Uint8Array(hash.digest()), size }
   } finally {
     if (!finished) {
       // Stop the producer (e.g. the RPC stream from a peer); don't wait on a stalled one.
       Promise.resolve(it.return?.()).catch(() => {})
     }
+    // The caller closes the file next: no write may still be running then.
+    await Promise.allSettled(inFlight)
   }
 }

@@ -54,6 +54,36 @@ describe('add and read back', () => {
     expect(sizes).toEqual([65536, 65536, 65536, 5])
   })
 
+  test('a large blob comes back in 64 KiB chunks across read buffers, byte for byte', async () => {
+    const bytes = randomBytesOf(2 * 1024 * 1024 + 12345)
+    const { id } = await store.add(chunksOf(bytes, 70_001))
+    const sizes: number[] = []
+    for await (const c of store.get(id)) sizes.push(c.length)
+    expect(sizes.every((n) => n <= 65536)).toBe(true)
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(bytes.length)
+    expect(sameBytes(await collect(store.get(id)), bytes)).toBe(true)
+    expect(sameBytes(await collect(store.get(id, { start: 600_000, end: 1_700_000 })), bytes.subarray(600_000, 1_700_000))).toBe(true)
+  })
+
+  test('a source may reuse its buffer once it yields again: what was yielded is what is stored', async () => {
+    const bytes = randomBytesOf(3 * 1024 * 1024 + 77)
+    async function* reusing(size: number): AsyncGenerator<Uint8Array> {
+      const buf = new Uint8Array(size)
+      for (let at = 0; at < bytes.length; at += size) {
+        const n = Math.min(size, bytes.length - at)
+        buf.set(bytes.subarray(at, at + n))
+        yield buf.subarray(0, n)
+        buf.fill(0xee) // the store must have taken its copy by now
+      }
+    }
+    for (const size of [1000, 65536, 300_000, 1024 * 1024]) {
+      const { id } = await store.add(reusing(size))
+      expect(id).toBe(idOf(bytes))
+      expect(sameBytes(await collect(store.get(id)), bytes)).toBe(true)
+      await store.rm(id)
+    }
+  })
+
   test('a blob of exactly maxSize is accepted, maxSize + 1 refused and nothing is left', async () => {
     const small = await openBlobStore({ dir: join(dir, 'small'), maxSize: 1000 })
     expect((await small.add(randomBytesOf(1000))).size).toBe(1000)

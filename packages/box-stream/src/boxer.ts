@@ -14,9 +14,19 @@ export interface Boxer {
    * as `box(concat(chunks))`, with one copy of at most a box body where a box spans chunks.
    */
   boxChunks(chunks: readonly Uint8Array[]): Uint8Array
+  /**
+   * `boxChunks` into the caller's buffer, which must hold `boxedLength(total)` bytes; returns
+   * the view of `out` that was written. Lets a writer recycle its output buffers.
+   */
+  boxChunksInto(chunks: readonly Uint8Array[], out: Uint8Array): Uint8Array
   /** The 34-byte goodbye (boxed 18 zero bytes). The boxer cannot be used afterwards. */
   goodbye(): Uint8Array
   readonly ended: boolean
+}
+
+/** Wire bytes of `plaintextLength` bytes boxed: a 34-byte header per box of at most 4096 bytes. */
+export function boxedLength(plaintextLength: number): number {
+  return Math.ceil(plaintextLength / MAX_BOX_BODY_BYTES) * BOXED_HEADER_BYTES + plaintextLength
 }
 
 /** Writer half of a box stream. `key` (32 bytes) and `nonce` (24 bytes) are copied. */
@@ -36,13 +46,16 @@ export function createBoxer(key: Uint8Array, nonce: Uint8Array): Boxer {
     if (ended) throw new BoxStreamError('BOX_ENDED', 'box stream writer already sent its goodbye')
   }
 
-  const boxChunks = (chunks: readonly Uint8Array[]): Uint8Array => {
+  const boxChunksInto = (chunks: readonly Uint8Array[], into: Uint8Array | null): Uint8Array => {
     checkOpen()
     let total = 0
     for (const c of chunks) total += c.length
-    if (total === 0) return new Uint8Array(0)
-    const boxes = Math.ceil(total / MAX_BOX_BODY_BYTES)
-    const out = Buffer.allocUnsafeSlow(boxes * BOXED_HEADER_BYTES + total)
+    if (total === 0) return into === null ? new Uint8Array(0) : into.subarray(0, 0)
+    const length = boxedLength(total)
+    if (into !== null && into.length < length) {
+      throw new BoxStreamError('BOX_INVALID_ARGUMENT', `boxChunksInto: output holds ${into.length} bytes, needs ${length}`)
+    }
+    const out = into === null ? Buffer.allocUnsafeSlow(length) : asBuffer(into).subarray(0, length)
     let chunk = 0
     let offset = 0
     let read = 0
@@ -95,10 +108,11 @@ export function createBoxer(key: Uint8Array, nonce: Uint8Array): Boxer {
     },
 
     box(plaintext) {
-      return boxChunks([plaintext])
+      return boxChunksInto([plaintext], null)
     },
 
-    boxChunks,
+    boxChunks: (chunks) => boxChunksInto(chunks, null),
+    boxChunksInto: (chunks, out) => boxChunksInto(chunks, out),
 
     goodbye() {
       checkOpen()

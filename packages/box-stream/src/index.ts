@@ -1,4 +1,4 @@
-export { createBoxer, type Boxer } from './boxer.js'
+export { boxedLength, createBoxer, type Boxer } from './boxer.js'
 export { createUnboxer, type Unboxer } from './unboxer.js'
 export { createBoxDuplex, type BoxKeys, type BoxDuplexOptions } from './box-duplex.js'
 export { BoxStreamError, type BoxStreamErrorCode } from './errors.js'

@@ -101,6 +101,22 @@ describe('createBoxDuplex over TCP', () => {
     expect((await received).equals(Buffer.concat(expected))).toBe(true)
   })
 
+  test('output buffers are recycled only after the socket wrote them: many distinct 64 KiB writes arrive intact', async () => {
+    const a = boxDuplex(pair.client, clientKeys)
+    const b = boxDuplex(pair.server, serverKeys)
+    const received = readAll(b)
+    const expected: Buffer[] = []
+    for (let i = 0; i < 200; i++) {
+      const chunk = randomBytes(64 * 1024 + (i % 7))
+      expected.push(chunk)
+      if (!a.write(chunk)) await once(a, 'drain')
+    }
+    a.write(randomBytes(200 * 1024)) // larger than a recycled buffer: boxed into its own
+    a.end()
+    const got = await received
+    expect(got.subarray(0, got.length - 200 * 1024).equals(Buffer.concat(expected))).toBe(true)
+  })
+
   test('a slow reader pauses the socket, then receives everything', async () => {
     const a = boxDuplex(pair.client, clientKeys)
     const b = boxDuplex(pair.server, serverKeys, { highWaterMark: 16 * 1024 })

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
-import { BoxStreamError, createBoxer, createUnboxer } from '../src/index.js'
+import { boxedLength, BoxStreamError, createBoxer, createUnboxer } from '../src/index.js'
 import { concat } from './vectors.js'
 
 const keyArb = fc.uint8Array({ minLength: 32, maxLength: 32 })
@@ -94,6 +94,25 @@ test('boxChunks writes the same bytes as box of the concatenation, for any split
     }),
     { numRuns: 200 },
   )
+})
+
+test('boxChunksInto writes the bytes boxChunks returns into the given buffer, and refuses one too small', () => {
+  fc.assert(
+    fc.property(keyArb, nonceArb, writesArb, (key, nonce, writes) => {
+      const fresh = createBoxer(key, nonce)
+      const into = createBoxer(key, nonce)
+      const out = new Uint8Array(boxedLength(9000) + 5)
+      for (const bytes of writes) {
+        const wire = into.boxChunksInto([bytes], out)
+        expect(wire.buffer).toBe(out.buffer)
+        expect(wire.length).toBe(boxedLength(bytes.length))
+        expect(Buffer.from(wire)).toEqual(Buffer.from(fresh.box(bytes)))
+      }
+    }),
+    { numRuns: 100 },
+  )
+  const boxer = createBoxer(new Uint8Array(32), new Uint8Array(24))
+  expect(() => boxer.boxChunksInto([new Uint8Array(100)], new Uint8Array(boxedLength(100) - 1))).toThrow(BoxStreamError)
 })
 
 test('the plaintext completed by one push comes back as one chunk', () => {
