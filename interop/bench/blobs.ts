@@ -1,8 +1,10 @@
 // Blob and private-message benchmark, OUR server vs the JavaScript ssb-server 16 in the same run:
 //  1. blobs.add (sink) / blobs.get (source) throughput: ours over the unix socket and over TCP
 //     (SHS + box-stream), the reference over TCP via ssb-client;
-//  2. transfer between two servers on loopback (`blobs.want` until stored): ours→ours,
-//     ref→ref, and across (ref→ours, ours→ref);
+//  2. transfer between two servers on loopback (`blobs.want` until stored): ours→ours (in this
+//     process, and as two `ssb-server start` processes like the reference's two), ref→ref, and
+//     across (ref→ours, ours→ref); against the raw speeds of the same bytes: fsync'd file writes
+//     and plain TCP loopback from another process (bench/blob-baselines.ts);
 //  3. unboxing while indexing: reindex time of a 20,000-message store (10 % private) on ours,
 //     vs the same store without private messages, and the `private.unbox` RPC rate.
 // Prints a table and writes bench-results/blobs-interop.json (repo root). Never fails on time.
@@ -21,6 +23,7 @@ import { call, type SsbClient } from '../src/client.js'
 import { startOurServer, type OurServer } from '../src/our-server.js'
 import { makePrivateFeedSet, type PrivateAudience } from '../src/private-fixtures.js'
 import { startReference, type ReferencePeer } from '../src/reference.js'
+import { rawDiskWrite, startOurProcess, startRawLoopback, type OurProcess } from './blob-baselines.js'
 
 const MiB = 1024 * 1024
 const SIZES = [
@@ -96,7 +99,7 @@ interface Side {
 }
 
 /** `from` and `to` are connected to each other and to nobody who could relay the blob. */
-async function transfer(from: Side, to: Side): Promise<void> {
+async function transfer(from: Side, to: Side, transport = 'tcp+shs loopback'): Promise<void> {
   for (const size of SIZES) {
     {
       const pending: Buffer[] = []
@@ -105,8 +108,24 @@ async function transfer(from: Side, to: Side): Promise<void> {
         await from.add(b)
         pending.push(b)
       }
-      await measure('transfer (want)', `${from.name} → ${to.name}`, 'tcp+shs loopback', size, async (b) => void (await to.want(blobId(b))), () => pending.shift()!)
+      await measure('transfer (want)', `${from.name} → ${to.name}`, transport, size, async (b) => void (await to.want(blobId(b))), () => pending.shift()!)
     }
+  }
+}
+
+/** The same bytes written to disk (64 KiB writes + fsync + rename) and sent over plain TCP loopback. */
+async function rawBaselines(): Promise<void> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'ssb-bench-raw-'))
+  const loopback = await startRawLoopback()
+  try {
+    let n = 0
+    for (const size of SIZES) {
+      await measure('raw', 'disk', 'write + fsync + rename', size, (b) => rawDiskWrite(dir, b, n++), () => fresh(size.bytes, 'raw'))
+      await measure('raw', 'tcp loopback', 'node → node, no crypto', size, (b) => loopback.receive(b.length), () => fresh(size.bytes, 'raw'))
+    }
+  } finally {
+    await loopback.stop()
+    rmSync(dir, { recursive: true, force: true })
   }
 }
 
@@ -187,6 +206,7 @@ async function main(): Promise<void> {
   const refs: ReferencePeer[] = []
   const ourServers: OurServer[] = []
   const clients: Array<[OurServer, OurClient]> = []
+  const processes: OurProcess[] = []
   const ours = async (config: Parameters<typeof startOurServer>[0] = {}): Promise<[OurServer, OurClient]> => {
     const s = await startOurServer(config)
     ourServers.push(s)
@@ -220,6 +240,17 @@ async function main(): Promise<void> {
     await call(ref2Client, 'gossip.connect', a.address)
     await transfer(side('ours', (x) => ourAddBlob(unix, x), unused), side('reference', unused, (id) => call(ref2Client, 'blobs.want', id)))
 
+    // Ours as users run it: two `ssb-server start` processes.
+    const [p, q] = [await startOurProcess(), await startOurProcess()]
+    processes.push(p, q)
+    await q.client.rpc.call('gossip.connect', [p.address])
+    await transfer(
+      side('ours (process)', (x) => ourAddBlob(p.client, x), unused),
+      side('ours (process)', unused, (id) => q.client.rpc.call('blobs.want', [id])),
+      'tcp+shs loopback',
+    )
+    await rawBaselines()
+
     const rpcRate = await unboxRpcRate(unix, keys)
     const cases = []
     const storeKeys = generateKeys()
@@ -243,6 +274,7 @@ async function main(): Promise<void> {
   } finally {
     for (const [s, cl] of clients) await closeClientFirst(s, cl)
     for (const s of ourServers) await s.stop()
+    for (const p of processes) await p.stop()
     for (const r of refs) await r.stop()
   }
 }
@@ -256,9 +288,20 @@ type Unbox = {
 function report(unbox: Unbox): void {
   const pad = (s: string, n: number) => s.padEnd(n)
   const rate = (x: number | null) => (x === null ? 'n/a (noise)' : `${x.toFixed(0)} msg/s`)
+  const mb = (op: string, impl: string, size: string) => rows.find((r) => r.op === op && r.impl === impl && r.size === size)?.mbPerS
+  const summary = SIZES.map(({ label }) => {
+    const ours = mb('transfer (want)', 'ours (process) → ours (process)', label)
+    const ref = mb('transfer (want)', 'reference → reference', label)
+    const raw = Math.min(mb('raw', 'disk', label) ?? Infinity, mb('raw', 'tcp loopback', label) ?? Infinity)
+    if (ours === undefined || ref === undefined || raw === Infinity) return `  ${label}: n/a`
+    return `  ${label}: ours ${ours.toFixed(1)} MB/s = ${(ours / ref).toFixed(1)}× ref→ref; raw (slower of disk and loopback) ${raw.toFixed(0)} MB/s = ${(raw / ours).toFixed(1)}× ours`
+  })
   const lines = [
     `${pad('op', 16)} ${pad('impl', 22)} ${pad('transport', 22)} ${pad('size', 6)} ${'MB/s'.padStart(8)} ${'ms/blob'.padStart(9)}`,
     ...rows.map((r) => `${pad(r.op, 16)} ${pad(r.impl, 22)} ${pad(r.transport, 22)} ${pad(r.size, 6)} ${r.mbPerS.toFixed(1).padStart(8)} ${r.msPerBlob.toFixed(1).padStart(9)}`),
+    '',
+    'transfer between two server processes:',
+    ...summary,
     '',
     `ours, store of ${UNBOX_MESSAGES} messages: reindex at open (best of ${REINDEX_RUNS}); createLogStream plain / private:true (best of ${SCAN_RUNS})`,
     ...unbox.cases.map(
@@ -280,6 +323,8 @@ function report(unbox: Unbox): void {
       'blob sizes are 2^20-1 and 5*2^20-1 bytes: ssb-server 16 cannot serve a blob whose size is a multiple of 64 KiB',
       'reference add goes through ssb-client fix-add-blob (hashes client-side) and waits for the blob on blobs.ls live',
       'transfer = blobs.want on the receiver until it resolves (stored), the sender already connected',
+      "ours → ours runs both servers in the bench's process; ours (process) → ours (process) runs two `ssb-server start` processes, as ref → ref runs two reference processes",
+      'raw = the same bytes written with 64 KiB writes + fsync + rename, and sent from another Node process over plain TCP loopback (no crypto, no framing): what a transfer cannot beat',
       'unbox rates = private messages / extra time over the same store without them (scan: in-process createLogStream with private:true; reindex: server start after deleting the indexes); the machine is shared, so take them as rough',
     ],
     blobs: rows,
