@@ -86,7 +86,11 @@ function freePort(): Promise<number> {
   })
 }
 
-/** Writes `bytes` the way a blob store must: 64 KiB writes to a new file, fsync, rename. */
+/**
+ * Stores `bytes` durably under a new name, the least any crash-safe store must do: 64 KiB writes
+ * to a temporary file, fsync, rename, fsync of the folder (without it the new name can vanish
+ * in a power cut).
+ */
 export async function rawDiskWrite(dir: string, bytes: Uint8Array, n: number): Promise<void> {
   const tmp = join(dir, `raw-${n}.tmp`)
   const fh = await open(tmp, 'wx')
@@ -97,6 +101,12 @@ export async function rawDiskWrite(dir: string, bytes: Uint8Array, n: number): P
     await fh.close()
   }
   await rename(tmp, join(dir, `raw-${n}`))
+  const folder = await open(dir, 'r')
+  try {
+    await folder.sync()
+  } finally {
+    await folder.close()
+  }
   await rm(join(dir, `raw-${n}`))
 }
 

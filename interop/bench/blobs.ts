@@ -120,7 +120,7 @@ async function rawBaselines(): Promise<void> {
   try {
     let n = 0
     for (const size of SIZES) {
-      await measure('raw', 'disk', 'write + fsync + rename', size, (b) => rawDiskWrite(dir, b, n++), () => fresh(size.bytes, 'raw'))
+      await measure('raw', 'disk', 'write+fsync+rename+fsync', size, (b) => rawDiskWrite(dir, b, n++), () => fresh(size.bytes, 'raw'))
       await measure('raw', 'tcp loopback', 'node → node, no crypto', size, (b) => loopback.receive(b.length), () => fresh(size.bytes, 'raw'))
     }
   } finally {
@@ -324,7 +324,7 @@ function report(unbox: Unbox): void {
       'reference add goes through ssb-client fix-add-blob (hashes client-side) and waits for the blob on blobs.ls live',
       'transfer = blobs.want on the receiver until it resolves (stored), the sender already connected',
       "ours → ours runs both servers in the bench's process; ours (process) → ours (process) runs two `ssb-server start` processes, as ref → ref runs two reference processes",
-      'raw = the same bytes written with 64 KiB writes + fsync + rename, and sent from another Node process over plain TCP loopback (no crypto, no framing): what a transfer cannot beat',
+      'raw = the same bytes stored durably under a new name (64 KiB writes + fsync + rename + fsync of the folder), and sent from another Node process over plain TCP loopback (no crypto, no framing): what a transfer cannot beat',
       'unbox rates = private messages / extra time over the same store without them (scan: in-process createLogStream with private:true; reindex: server start after deleting the indexes); the machine is shared, so take them as rough',
     ],
     blobs: rows,

@@ -35,6 +35,22 @@ export async function resetTmp(dir: string): Promise<void> {
   await mkdir(join(dir, 'sha256'), { recursive: true })
 }
 
+const FANOUT = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/**
+ * Creates the 256 `sha256/<hh>` folders that are missing (multiblob makes them on first use;
+ * empty ones are harmless to it), so that an add does not pay for a mkdir and an extra folder
+ * fsync. Returns whether any was created.
+ */
+export async function ensureFanout(dir: string, fsync: boolean): Promise<boolean> {
+  const root = join(dir, 'sha256')
+  const present = new Set(await readdir(root))
+  const missing = FANOUT.filter((hh) => !present.has(hh))
+  await Promise.all(missing.map((hh) => mkdir(join(root, hh), { recursive: true })))
+  if (missing.length > 0 && fsync) await syncDir(root)
+  return missing.length > 0
+}
+
 /** Reads every stored blob's size and times. Files that are not blobs are skipped (and logged). */
 export async function scanBlobs(dir: string, logger: Logger): Promise<Map<BlobId, IndexEntry>> {
   const index = new Map<BlobId, IndexEntry>()

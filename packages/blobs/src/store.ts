@@ -2,7 +2,7 @@ import { type FileHandle, mkdir, open, rename, rm, unlink, utimes } from 'node:f
 import { dirname, join } from 'node:path'
 import { type BlobId, blobIdFromHash } from '@ssb/keys'
 import { ATIME_WRITE_INTERVAL_MS, DEFAULT_MAX_BLOB_BYTES } from './constants.js'
-import { blobPath, type IndexEntry, resetTmp, scanBlobs, syncDir, tmpPath } from './disk.js'
+import { blobPath, ensureFanout, type IndexEntry, resetTmp, scanBlobs, syncDir, tmpPath } from './disk.js'
 import { abortError, BlobsError } from './errors.js'
 import { assertBlobId, EMPTY_BLOB_ID } from './ids.js'
 import { silentLogger } from './logger.js'
@@ -57,6 +57,7 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
   const logger = (opts.logger ?? silentLogger).child({ component: 'blobs:store' })
 
   await resetTmp(dir)
+  await ensureFanout(dir, fsync)
   const index: Map<BlobId, IndexEntry> = await scanBlobs(dir, logger)
   let totalBytes = 0
   for (const e of index.values()) totalBytes += e.size
@@ -153,13 +154,20 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
       }
       if (signal?.aborted) throw abortError(signal)
       const final = blobPath(dir, id)
-      const created = await io(mkdir(dirname(final), { recursive: true }), 'mkdir')
-      await io(rename(tmp, final), 'rename') // atomic: readers see no blob or the whole blob
-      renamed = true
-      if (fsync) {
-        await io(syncDir(dirname(final)), 'fsync of the folder')
-        if (created !== undefined) await io(syncDir(join(dir, 'sha256')), 'fsync of the folder')
+      // atomic: readers see no blob or the whole blob. The folder exists unless someone removed it.
+      const moved = await rename(tmp, final).then(
+        () => true,
+        (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return false
+          throw new BlobsError('BLOB_IO', 'rename failed', { cause: err })
+        },
+      )
+      if (!moved) {
+        await io(ensureFanout(dir, fsync), 'mkdir')
+        await io(rename(tmp, final), 'rename')
       }
+      renamed = true
+      if (fsync) await io(syncDir(dirname(final)), 'fsync of the folder')
       const ts = Date.now()
       if (remember(id, size, ts)) {
         added.publish({ id, size, ts })

@@ -84,6 +84,17 @@ describe('add and read back', () => {
     }
   })
 
+  test('the 256 sha256/<hh> folders exist from the start; one removed behind our back is made again', async () => {
+    const { readdir, rm: remove } = await import('node:fs/promises')
+    expect((await readdir(join(dir, 'sha256'))).length).toBe(256)
+    const bytes = randomBytesOf(5000)
+    const hh = Buffer.from(idOf(bytes).slice(1, 45), 'base64').toString('hex').slice(0, 2)
+    await remove(join(dir, 'sha256', hh), { recursive: true })
+    const { id } = await store.add(bytes)
+    expect(sameBytes(await collect(store.get(id)), bytes)).toBe(true)
+    expect(await listTmp(dir)).toEqual([])
+  })
+
   test('a blob of exactly maxSize is accepted, maxSize + 1 refused and nothing is left', async () => {
     const small = await openBlobStore({ dir: join(dir, 'small'), maxSize: 1000 })
     expect((await small.add(randomBytesOf(1000))).size).toBe(1000)
