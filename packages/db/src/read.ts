@@ -209,13 +209,10 @@ async function readWith<T>(ctx: ReadCtx, offsets: number[], decode: (b: Uint8Arr
         else want.set(o, [i])
       })
       const out = new Array<T | null>(offsets.length).fill(null)
-      for await (const e of core.log.stream({ gte: dense[0] })) {
-        const slots = want.get(e.offset)
-        if (slots !== undefined) {
-          const value = decode(e.value)
-          for (const i of slots) out[i] = value
-        }
-        if (e.offset >= dense[1]) break
+      // Only the wanted records have their payload checked and copied.
+      for await (const e of core.log.stream({ gte: dense[0], lt: dense[1] + 1, only: (o) => want.has(o) })) {
+        const value = decode(e.value)
+        for (const i of want.get(e.offset)!) out[i] = value
       }
       return out
     }

@@ -34,7 +34,7 @@ async function rewrite(log: LogImpl, signal: AbortSignal | undefined, onProgress
   await fsp.rm(tmpPath, { force: true })
   const file = await DataFile.open(tmpPath, 'wx+')
   const header = { generation: old.generation + 1, baseOffset: old.base, fileId: newFileId() }
-  const next = new LogFile(file, header, log.cacheBytes)
+  const next = new LogFile(file, header, log.cacheBytes, old.reads)
   let swapped = false
   try {
     const head = encodeFileHeader(header)

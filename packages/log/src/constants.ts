@@ -28,6 +28,8 @@ export const STREAM_FIRST_BLOCK_BYTES = 64 * 1024
 /** get() reads the page-sized block holding a frame's start; the cache keeps recent blocks. */
 export const CACHE_BLOCK_BYTES = 4096
 export const DEFAULT_CACHE_BYTES = 8 * 1024 * 1024
+/** get() reads synchronously for up to this long per event-loop turn (see ReadSlicer). */
+export const DEFAULT_SYNC_READ_MS = 2
 
 /** With sync 'none', appends are gathered into writes of about this size. */
 export const WRITE_CHUNK_BYTES = 1024 * 1024

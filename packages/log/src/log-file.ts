@@ -3,6 +3,7 @@ import { CACHE_BLOCK_BYTES, FILE_HEADER_BYTES } from './constants.js'
 import type { DataFile } from './file.js'
 import type { FileHeader } from './file-header.js'
 import { saltFor } from './frame.js'
+import type { ReadSlicer } from './read-slicer.js'
 
 /** One generation's data file and everything tied to it; compaction swaps in a new one. */
 export class LogFile {
@@ -17,11 +18,18 @@ export class LogFile {
     readonly file: DataFile,
     readonly header: FileHeader,
     cacheBytes: number,
+    /** Shared by the log's generations: when get() may read synchronously. */
+    readonly reads: ReadSlicer,
   ) {
     this.salt = saltFor(header.fileId)
     this.base = header.baseOffset
     this.generation = header.generation
     this.cache = new BlockCache(cacheBytes, CACHE_BLOCK_BYTES)
+  }
+
+  /** Reads for get(): synchronously while the slicer allows it, else through the thread pool. */
+  readAt(target: Uint8Array, length: number, position: number): number | Promise<number> {
+    return this.reads.allowSync() ? this.file.readSync(target, 0, length, position) : this.file.read(target, 0, length, position)
   }
 
   /** File position of a logical offset. */

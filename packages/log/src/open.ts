@@ -7,6 +7,7 @@ import {
   COMPACT_FILE,
   DATA_FILE,
   DEFAULT_CACHE_BYTES,
+  DEFAULT_SYNC_READ_MS,
   DEFAULT_CHECKPOINT_BYTES,
   FILE_HEADER_BYTES,
   LOCK_FILE,
@@ -20,6 +21,7 @@ import { decodeFileHeader, encodeFileHeader, newFileId } from './file-header.js'
 import { acquireLock } from './lock.js'
 import { LogImpl } from './log.js'
 import { LogFile } from './log-file.js'
+import { ReadSlicer } from './read-slicer.js'
 import { completePendingErase, verifyTail } from './recovery.js'
 import type { Log, LogOptions } from './types.js'
 
@@ -30,7 +32,7 @@ function invalid(message: string): LogError {
 function checkOptions(opts: LogOptions): void {
   if (!opts || typeof opts.dir !== 'string' || opts.dir === '') throw invalid('openLog needs opts.dir')
   if (opts.sync !== undefined && opts.sync !== 'always' && opts.sync !== 'none') throw invalid(`sync must be 'always' or 'none'`)
-  for (const key of ['initialOffset', 'cacheBytes', 'checkpointBytes'] as const) {
+  for (const key of ['initialOffset', 'cacheBytes', 'checkpointBytes', 'syncReadMs'] as const) {
     const v = opts[key]
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0 || v > MAX_OFFSET)) throw invalid(`${key} must be a non-negative integer`)
   }
@@ -63,7 +65,7 @@ async function open(opts: LogOptions): Promise<Log> {
     const headBytes = new Uint8Array(FILE_HEADER_BYTES)
     await file.read(headBytes, 0, FILE_HEADER_BYTES, 0)
     const header = decodeFileHeader(headBytes, dataPath)
-    const lf = new LogFile(file, header, opts.cacheBytes ?? DEFAULT_CACHE_BYTES)
+    const lf = new LogFile(file, header, opts.cacheBytes ?? DEFAULT_CACHE_BYTES, new ReadSlicer(opts.syncReadMs ?? DEFAULT_SYNC_READ_MS))
     const checkpointFile = await DataFile.open(join(dir, CHECKPOINT_FILE), fs.constants.O_RDWR | fs.constants.O_CREAT)
     files.push(checkpointFile)
     // Erase relies on the checkpoint surviving power loss: make a new file's name durable.

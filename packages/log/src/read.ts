@@ -108,7 +108,7 @@ interface Span {
 
 async function directSpan(lf: LogFile, pos: number, length: number): Promise<Span> {
   const bytes = allocBytes(length)
-  const n = await lf.file.read(bytes, 0, length, pos)
+  const n = await lf.readAt(bytes, length, pos)
   return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, length), at: 0, end: n }
 }
 
@@ -147,7 +147,7 @@ async function cachedBlock(lf: LogFile, index: number, limit: number, epoch: num
   if (hit && hit.length >= want) return hit
   const span = Math.max(0, Math.min(limit - index * B, 2 * B))
   const data = allocBytes(2 * B)
-  const n = await lf.file.read(data, 0, span, index * B)
+  const n = await lf.readAt(data, span, index * B)
   const first: Block = { data: data.subarray(0, B), length: Math.min(n, B) }
   // Only cache what no erase can have overlapped: an erase in flight or finished since the
   // read began may have left a mix in `data`.

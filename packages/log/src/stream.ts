@@ -14,6 +14,12 @@ export interface StreamOptions {
   reverse?: boolean
   live?: boolean
   signal?: AbortSignal
+  /**
+   * Only records whose offset passes are yielded; the others are skipped without checking or
+   * copying their payload (their frames are still checked). For reading a set of records that
+   * lie close together in one sequential pass.
+   */
+  only?: (offset: number) => boolean
 }
 
 export interface LogEntry {
@@ -71,7 +77,7 @@ export function streamRecords(host: ReadHost, opts: StreamOptions = {}): AsyncGe
 
 async function* forwardStream(host: ReadHost, opts: StreamOptions): AsyncGenerator<LogEntry> {
   const { lf, min, max: upper } = range(host, opts)
-  const { gt, live = false, signal } = opts
+  const { gt, live = false, signal, only } = opts
   if (signal?.aborted) return
   // Start at a frame boundary; a `gt`/`gte` inside the log must name a record.
   const end = host.writer.ackedEnd
@@ -127,7 +133,7 @@ async function* forwardStream(host: ReadHost, opts: StreamOptions): AsyncGenerat
               break
             }
             const word = block.words[i]!
-            if (wordErased(word) || offset < min) continue
+            if (wordErased(word) || offset < min || (only !== undefined && !only(offset))) continue
             const value = checkBody(bytes, view, block.at[i]!, word, copy)
             if (!value) {
               bad = offset
@@ -166,7 +172,7 @@ function compacted(): LogError {
 
 async function* reverseStream(host: ReadHost, opts: StreamOptions): AsyncGenerator<LogEntry> {
   const { lf, min, max } = range(host, opts)
-  const { signal } = opts
+  const { signal, only } = opts
   if (signal?.aborted) return
   let pos = host.writer.ackedEnd
   if (max < pos) {
@@ -218,7 +224,7 @@ async function* reverseStream(host: ReadHost, opts: StreamOptions): AsyncGenerat
         bad = p
         break
       }
-      if (!wordErased(word) && start >= min) {
+      if (!wordErased(word) && start >= min && (only === undefined || only(start))) {
         const value = checkBody(bytes, view, start - from, word, copy)
         if (!value) {
           bad = start
