@@ -1,4 +1,5 @@
 import type { ClassicLevel } from 'classic-level'
+import type { BatchPool } from './batch-pool.js'
 import { INDEX_VERSION, SEEK_WINDOW_BYTES } from './constants.js'
 import { contactEdgeOf, forEachEntry, typeOf } from './derive.js'
 import { META_KEY, keyOfContact, keyOfLatest, keyOfSeek } from './index-keys.js'
@@ -88,6 +89,8 @@ export interface IndexState {
   level: Level
   seek: SeekIndex
   meta: Meta
+  /** Reused write batches (see BatchPool). */
+  batches: BatchPool
 }
 
 export function freshMeta(generation: number): Meta {
@@ -95,6 +98,11 @@ export function freshMeta(generation: number): Meta {
 }
 
 type ChainedBatch = ReturnType<Level['batch']>
+
+/** Index entries ready to be written in one LevelDB batch. */
+export interface PendingBatch {
+  write(): Promise<void>
+}
 
 /**
  * Writes the index entries of `msgs` (in log order) and the new checkpoint in ONE LevelDB batch,
@@ -119,7 +127,7 @@ export class IndexBatchBuilder {
   lastOffset = -1
 
   constructor(private readonly state: IndexState) {
-    this.batch = state.level.batch()
+    this.batch = state.batches.acquire()
     this.runs = new RunBuilder(this.put)
   }
 
@@ -142,10 +150,12 @@ export class IndexBatchBuilder {
     this.count++
   }
 
-  finish(): ChainedBatch {
+  finish(): PendingBatch {
     this.runs.finish()
     for (const [author, st] of this.latest) this.batch.put(keyOfLatest(author), JSON.stringify(st))
     this.batch.put(META_KEY, JSON.stringify(this.state.meta))
-    return this.batch
+    const { batch } = this
+    const { batches } = this.state
+    return { write: () => batches.write(batch) }
   }
 }

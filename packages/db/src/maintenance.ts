@@ -1,3 +1,4 @@
+import { BatchPool } from './batch-pool.js'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isFeedId, isMsgId } from '@ssb/keys'
@@ -113,6 +114,7 @@ export async function compact(core: Core, signal: AbortSignal | undefined): Prom
     const dir = join(core.opts.dir, INDEX_DIR)
     await rm(dir, { recursive: true, force: true })
     core.state.level = await openLevel(dir)
+    core.state.batches = new BatchPool(core.state.level)
     core.state.seek = new SeekIndex()
     core.state.meta = freshMeta(core.log.generation)
     core.feeds.clear()

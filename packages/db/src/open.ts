@@ -6,6 +6,7 @@ import { ClassicLevel } from 'classic-level'
 import { INDEX_DIR, INDEX_VERSION, LEVEL_WRITE_BUFFER_BYTES, LOG_DIR } from './constants.js'
 import { META_KEY, decOffset, prefixEnd } from './index-keys.js'
 import { type IndexState, type Level, type Meta, SeekIndex, freshMeta, parseMeta } from './index-state.js'
+import { BatchPool } from './batch-pool.js'
 import type { Logger } from './types.js'
 
 export async function openLevel(dir: string): Promise<Level> {
@@ -60,9 +61,9 @@ export async function openStores(dir: string, sync: 'always' | 'none' | undefine
       await level.close()
       await rm(indexDir, { recursive: true, force: true })
       level = await openLevel(indexDir)
-      return { log, state: { level, seek: new SeekIndex(), meta: freshMeta(log.generation) }, feeds: new Map() }
+      return { log, state: { level, seek: new SeekIndex(), meta: freshMeta(log.generation), batches: new BatchPool(level) }, feeds: new Map() }
     }
-    const state: IndexState = { level, seek: new SeekIndex(), meta: meta! }
+    const state: IndexState = { level, seek: new SeekIndex(), meta: meta!, batches: new BatchPool(level) }
     return { log, state, feeds: await loadMemory(state) }
   } catch (err) {
     await level?.close().catch(() => {})
