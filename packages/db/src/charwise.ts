@@ -18,14 +18,31 @@ function flip(s: string): string {
   return out
 }
 
+const ZEROS = '00000000000000000000'
+
 export function encodeNumber(n: number): string {
+  if (n >= 1 && n < 1e21) {
+    // Fast path (timestamps, sequence numbers), the same string as below: String(n) and
+    // toExponential() both give the shortest digits that round-trip, and for 1 <= n < 1e21
+    // String(n) writes them without an exponent.
+    const s = String(n)
+    const dot = s.indexOf('.')
+    const digits = dot === -1 ? s : s.slice(0, dot) + s.slice(dot + 1)
+    let end = digits.length
+    while (end > 1 && digits.charCodeAt(end - 1) === 48) end--
+    return 'FE' + ((dot === -1 ? s.length : dot) + 499) + 'M' + digits[0] + '.' + digits.slice(1, end) + ZEROS
+  }
+  return encodeNumberSlow(n)
+}
+
+function encodeNumberSlow(n: number): string {
   if (Number.isNaN(n)) return 'DaN'
   if (n === 0) return 'FE  0M0'
   if (n === Infinity) return 'FF'
   if (n === -Infinity) return 'DD'
   const [m, e] = n.toExponential().split('e') as [string, string]
   const exponent = String(Number(e) + 500)
-  const mantissa = m + (m.indexOf('.') === -1 ? '.' : '') + '00000000000000000000'
+  const mantissa = m + (m.indexOf('.') === -1 ? '.' : '') + ZEROS
   const encoded = 'E' + ' '.repeat(Math.max(0, 3 - exponent.length)) + exponent + 'M' + mantissa
   return n > 0 ? 'F' + encoded : 'D' + flip(encoded)
 }

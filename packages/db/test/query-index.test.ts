@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { afterEach, describe, expect, test } from 'vitest'
 import { charwise, compareKeys, type Db, type IndexItem } from '../src/index.js'
 import { FeedWriter, type TestDb, collect, keysFor, take, withDb } from './helpers.js'
@@ -15,6 +16,19 @@ describe('charwise (the reference index key encoding)', () => {
   ]
   test.each(vectors)('%j', (value, encoded) => {
     expect(charwise(value)).toBe(encoded)
+  })
+  test('numbers from 1 up (the fast path) encode as charwise 3 does', () => {
+    // charwise 3.0.1's number encoding, as published, for comparison.
+    const reference = (n: number): string => {
+      const [m, e] = n.toExponential().split('e') as [string, string]
+      const exponent = String(Number(e) + 500)
+      return 'FE' + ' '.repeat(Math.max(0, 3 - exponent.length)) + exponent + 'M' + m + (m.includes('.') ? '' : '.') + '00000000000000000000'
+    }
+    for (const n of [1, 7, 10, 100, 1000000, 1600000000000, 1600000000300, 1764100000123, Number.MAX_SAFE_INTEGER]) expect(charwise(n)).toBe(reference(n))
+    fc.assert(fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (n) => charwise(n) === reference(n)), { numRuns: 5000 })
+    fc.assert(fc.property(fc.nat({ max: 9 }), fc.nat({ max: 15 }), (d, zeros) => charwise((d + 1) * 10 ** zeros) === reference((d + 1) * 10 ** zeros)))
+    for (const n of [1.5, 1600000000000.123, 1600000000000.001, 123456789.125, 9.999999999999999e20, 1e20, 2.5e15 + 0.5]) expect(charwise(n)).toBe(reference(n))
+    fc.assert(fc.property(fc.double({ min: 1, max: 1e21, noNaN: true }), (n) => n >= 1e21 || charwise(n) === reference(n)), { numRuns: 5000 })
   })
   test('objects have no encoding', () => {
     expect(charwise([{ a: 1 }])).toBeNull()
