@@ -69,9 +69,15 @@ export async function writeSource(
       writeError ??= new BlobsError('BLOB_IO', 'writing a temporary file failed', { cause: err })
     }
   }
+  // Written buffers are filled again: fresh memory costs a page fault per 4 KiB on first touch.
+  const spare: Buffer[] = []
   const flush = (): void => {
     if (pending === null || pendingLength === 0) return
-    const write = writeAt(pending, pendingLength, size - pendingLength).finally(() => inFlight.delete(write))
+    const buffer = pending
+    const write = writeAt(buffer, pendingLength, size - pendingLength).finally(() => {
+      inFlight.delete(write)
+      spare.push(buffer)
+    })
     inFlight.add(write)
     pending = null
     pendingLength = 0
@@ -95,7 +101,7 @@ export async function writeSource(
       }
       hash.update(chunk)
       for (let copied = 0; copied < chunk.length; ) {
-        pending ??= Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES)
+        pending ??= spare.pop() ?? Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES)
         const n = Math.min(chunk.length - copied, WRITE_BUFFER_BYTES - pendingLength)
         pending.set(n === chunk.length ? chunk : chunk.subarray(copied, copied + n), pendingLength)
         pendingLength += n
