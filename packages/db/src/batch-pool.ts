@@ -6,6 +6,11 @@ type Writable = Batch & { _write?: (options: object) => Promise<void> }
 
 /** Batches kept for reuse: one being written while the next is filled. */
 const KEPT = 2
+/**
+ * Larger batches are not kept: a cleared batch keeps its buffer's capacity, and one huge batch
+ * (a backlog indexed at once) would pin it for good. A reindex batch is about 40,000 operations.
+ */
+const MAX_KEPT_OPERATIONS = 65_536
 
 /**
  * Chained LevelDB batches that are reused instead of thrown away. classic-level frees a
@@ -34,8 +39,11 @@ export class BatchPool {
       await batch.close().catch(() => {})
       throw err
     }
-    batch.clear()
-    if (this.#free.length < KEPT) this.#free.push(batch)
-    else await batch.close()
+    if (batch.length <= MAX_KEPT_OPERATIONS && this.#free.length < KEPT) {
+      batch.clear()
+      this.#free.push(batch)
+    } else {
+      await batch.close()
+    }
   }
 }
