@@ -28,7 +28,7 @@ export const REINDEX_BATCH_RECORDS = 4096
 export const MAX_GROUP_MESSAGES = 8192
 
 /** The writer waits while this many appended messages are not yet indexed (bounds memory). */
-export const MAX_INDEX_BACKLOG = 20_000
+export const MAX_INDEX_BACKLOG = 4096
 
 /** Runs of one feed at least this long go to the signature worker pool (when there is one). */
 export const BATCH_PARALLEL_THRESHOLD = 32
