@@ -7,6 +7,7 @@ import { contactEdges, getContacts } from './contacts.js'
 import { BATCH_PARALLEL_THRESHOLD } from './constants.js'
 import { DbError } from './errors.js'
 import { readById } from './existing.js'
+import type { Level } from './index-state.js'
 import { Indexer } from './indexer.js'
 import { readIndex } from './index-read.js'
 import { links } from './links-query.js'
@@ -170,8 +171,23 @@ function createDbApi(core: Core): Db {
       await core.indexer.caughtUp().catch(() => {})
       for (const s of [...core.subscriptions]) s.end()
       await core.validator.close()
+      await flushMemtable(core.state.level)
       await core.state.level.close()
       await core.log.close()
     },
+  }
+}
+
+/**
+ * Writes LevelDB's memtable to a table file, so that the next open does not replay up to a
+ * write buffer's worth (16 MiB) of its journal: ~300 ms moved from the next start to this close.
+ * LevelDB's CompactRange always compacts the memtable first; the range here holds no key of
+ * ours (all start with ASCII letters), so no table is rewritten.
+ */
+async function flushMemtable(level: Level): Promise<void> {
+  try {
+    await level.compactRange('\u007f\u007f', '\u007f\u007f\u007f')
+  } catch {
+    // closing anyway: the journal is replayed at the next open, as before
   }
 }
