@@ -68,6 +68,17 @@ export class DataFile {
     return done
   }
 
+  /** Reads into the buffers back to back from `position`; fewer bytes only at end of file. */
+  readv(buffers: Uint8Array[], position: number): Promise<number> {
+    return this.track(() => call<number>((cb) => fs.readv(this.fd, buffers, position, cb)))
+  }
+
+  /** `readv`, synchronously (see readSync). */
+  readvSync(buffers: Uint8Array[], position: number): number {
+    if (this.closed) throw Object.assign(new Error(`file closed: ${this.path}`), { code: 'EBADF' })
+    return fs.readvSync(this.fd, buffers, position)
+  }
+
   /** Writes all of source[offset, offset+length) at `position`. */
   write(source: Uint8Array, offset: number, length: number, position: number): Promise<void> {
     return this.track(async () => {

@@ -32,6 +32,11 @@ export class LogFile {
     return this.reads.allowSync() ? this.file.readSync(target, 0, length, position) : this.file.read(target, 0, length, position)
   }
 
+  /** As readAt, into several buffers back to back. */
+  readvAt(buffers: Uint8Array[], position: number): number | Promise<number> {
+    return this.reads.allowSync() ? this.file.readvSync(buffers, position) : this.file.readv(buffers, position)
+  }
+
   /** File position of a logical offset. */
   pos(offset: number): number {
     return FILE_HEADER_BYTES + offset - this.base

@@ -32,7 +32,10 @@ function invalid(message: string): LogError {
 function checkOptions(opts: LogOptions): void {
   if (!opts || typeof opts.dir !== 'string' || opts.dir === '') throw invalid('openLog needs opts.dir')
   if (opts.sync !== undefined && opts.sync !== 'always' && opts.sync !== 'none') throw invalid(`sync must be 'always' or 'none'`)
-  for (const key of ['initialOffset', 'cacheBytes', 'checkpointBytes', 'syncReadMs'] as const) {
+  if (opts.syncReadMs !== undefined && !(typeof opts.syncReadMs === 'number' && opts.syncReadMs >= 0 && Number.isFinite(opts.syncReadMs))) {
+    throw invalid('syncReadMs must be a non-negative number of milliseconds')
+  }
+  for (const key of ['initialOffset', 'cacheBytes', 'checkpointBytes'] as const) {
     const v = opts[key]
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0 || v > MAX_OFFSET)) throw invalid(`${key} must be a non-negative integer`)
   }

@@ -127,18 +127,20 @@ async function spillSpan(lf: LogFile, pos: number, size: number, limit: number, 
   const index = Math.floor(pos / B)
   if (!lf.cache.enabled || pos + size > (index + 2) * B) return directSpan(lf, pos, size)
   const first = await cachedBlock(lf, index, limit, epoch)
-  const next = await cachedBlock(lf, index + 1, limit, epoch)
   const bytes = allocBytes(size)
   const head = first.data.subarray(pos - index * B, first.length)
-  const tail = next.data.subarray(0, Math.min(next.length, size - head.length))
+  // Copied before the next await: once evicted, a block's memory is reused (see BlockCache).
   bytes.set(head, 0)
+  const next = await cachedBlock(lf, index + 1, limit, epoch)
+  const tail = next.data.subarray(0, Math.min(next.length, size - head.length))
   bytes.set(tail, head.length)
   return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, size), at: 0, end: head.length + tail.length }
 }
 
 /**
- * A cache block, read on a miss together with the block after it (one 8 KiB read), since a
- * frame that does not fit its first block continues in the next.
+ * A cache block, read on a miss together with the block after it (one 8 KiB readv), since a
+ * frame that does not fit its first block continues in the next. The caller uses the block
+ * before its next await (see BlockCache on reuse).
  */
 async function cachedBlock(lf: LogFile, index: number, limit: number, epoch: number): Promise<Block> {
   const B = CACHE_BLOCK_BYTES
@@ -146,14 +148,15 @@ async function cachedBlock(lf: LogFile, index: number, limit: number, epoch: num
   const hit = lf.cache.get(index)
   if (hit && hit.length >= want) return hit
   const span = Math.max(0, Math.min(limit - index * B, 2 * B))
-  const data = allocBytes(2 * B)
-  const n = await lf.readAt(data, span, index * B)
-  const first: Block = { data: data.subarray(0, B), length: Math.min(n, B) }
+  const data = lf.cache.buffer()
+  const after = span > B ? lf.cache.buffer() : null
+  const n = await lf.readvAt(after === null ? [data.subarray(0, span)] : [data, after.subarray(0, span - B)], index * B)
+  const first: Block = { data, length: Math.min(n, B) }
   // Only cache what no erase can have overlapped: an erase in flight or finished since the
-  // read began may have left a mix in `data`.
+  // read began may have left a mix in the buffers.
   if (epoch % 2 === 0 && lf.eraseEpoch === epoch) {
-    lf.cache.set(index, first.data, first.length)
-    if (n > B) lf.cache.set(index + 1, data.subarray(B), n - B)
+    lf.cache.set(index, data, first.length)
+    if (after !== null && n > B) lf.cache.set(index + 1, after, n - B)
   }
   return first
 }

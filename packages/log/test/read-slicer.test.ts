@@ -31,3 +31,23 @@ test('get() returns the same records with synchronous reads and through the thre
     await log.close()
   }
 })
+
+test('concurrent get()s through a tiny cache, sync and async reads mixed: block memory reused, every record intact', async () => {
+  const records = Array.from({ length: 4000 }, (_, i) => recordFor(i, 50 + ((i * 7919) % 6000)))
+  const log = track(await openLog({ dir: await tempDir(), syncReadMs: 0.05, cacheBytes: 2 * 4096 }))
+  const offsets = await log.appendBatch(records)
+  // With buffers reused at once (no wait for the loop to turn) this fails about one run in three.
+  for (let round = 0; round < 4; round++) {
+    let next = 0
+    let wrong = 0
+    const order = offsets.map((_, i) => (i * 104729 + round) % offsets.length)
+    const worker = async (): Promise<void> => {
+      while (next < order.length) {
+        const i = order[next++]!
+        if (Buffer.compare((await log.get(offsets[i]!))!, records[i]!) !== 0) wrong++
+      }
+    }
+    await Promise.all(Array.from({ length: 8 }, worker))
+    expect(wrong).toBe(0)
+  }
+})
