@@ -12,8 +12,9 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseSecretFile } from '@ssb/keys'
+import { type Keys, parseSecretFile } from '@ssb/keys'
 import { connectClient, type SsbClient } from '@ssb/server'
+import { freePorts } from '../src/reference.js'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -43,7 +44,7 @@ export async function startOurProcess(): Promise<OurProcess> {
     built = true
   }
   const dir = mkdtempSync(join(tmpdir(), 'ssb-bench-proc-'))
-  const [port, wsPort] = [await freePort(), await freePort()]
+  const [port, wsPort] = (await freePorts(2)) as [number, number]
   const child: ChildProcess = spawn(
     process.execPath,
     [join(repoRoot, 'apps/cli/dist/bin.js'), 'start', '--path', dir, '--host', '127.0.0.1', '--port', String(port), '--ws.port', String(wsPort), '--no-gossip.local', '--logging.level=error'],
@@ -51,21 +52,21 @@ export async function startOurProcess(): Promise<OurProcess> {
   )
   const exited = once(child, 'exit')
   let client: SsbClient | undefined
+  let keys: Keys | undefined
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`ssb-server start exited with ${child.exitCode}`)
     try {
-      const keys = parseSecretFile(readFileSync(join(dir, 'secret'), 'utf8'))
+      keys ??= parseSecretFile(readFileSync(join(dir, 'secret'), 'utf8'))
       client = await connectClient({ kind: 'unix', path: join(dir, 'socket') }, { keys })
       return true
     } catch {
       return false
     }
   }, 'our server process')
-  const keys = parseSecretFile(readFileSync(join(dir, 'secret'), 'utf8'))
   return {
     pid: child.pid!,
     dir,
-    address: `net:127.0.0.1:${port}~shs:${keys.public.replace(/\.ed25519$/, '')}`,
+    address: `net:127.0.0.1:${port}~shs:${keys!.public.replace(/\.ed25519$/, '')}`,
     client: client!,
     async stop() {
       await client!.close().catch(() => {})
@@ -74,16 +75,6 @@ export async function startOurProcess(): Promise<OurProcess> {
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
 }
 
 /**
