@@ -54,3 +54,17 @@ export async function collect<T>(iter: AsyncIterable<T>): Promise<T[]> {
   for await (const x of iter) out.push(x)
   return out
 }
+
+/** Resolves when the server has `feed` up to `seq` (checked on every appended message). */
+export function waitForSeq(t: TestServer, feed: string, seq: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (t.server.db.feedState(feed)?.sequence ?? 0) >= seq
+    if (check()) return resolve()
+    const off = t.server.db.onMessage(() => {
+      if (check()) {
+        off()
+        resolve()
+      }
+    })
+  })
+}

@@ -4,7 +4,7 @@ import { guestKeys, parseInviteCode } from '@ssb/invite'
 import { generateKeys, type Keys } from '@ssb/keys'
 import { connectClient, silentLogger, startServer, type SsbClient } from '@ssb/server'
 import { afterEach, describe, expect, test } from 'vitest'
-import { collect, freePort, tempDir, testServer, type TestServer } from './helpers.js'
+import { collect, freePort, tempDir, testServer, type TestServer, waitForSeq } from './helpers.js'
 
 const servers: TestServer[] = []
 const clients: SsbClient[] = []
@@ -38,19 +38,6 @@ async function peer(t: TestServer, keys: Keys): Promise<SsbClient> {
 async function contents(t: TestServer, feed: string): Promise<Array<Record<string, unknown>>> {
   const msgs = (await collect(t.server.db.createHistoryStream({ id: feed }))) as Array<{ value: { content: Record<string, unknown> } }>
   return msgs.map((m) => m.value.content)
-}
-
-function waitForSeq(t: TestServer, feed: string, seq: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => (t.server.db.feedState(feed)?.sequence ?? 0) >= seq
-    if (check()) return resolve()
-    const off = t.server.db.onMessage(() => {
-      if (check()) {
-        off()
-        resolve()
-      }
-    })
-  })
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error> {

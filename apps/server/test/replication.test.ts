@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { join } from 'node:path'
 import { connectClient } from '@ssb/server'
-import { testServer, type TestServer } from './helpers.js'
+import { testServer, type TestServer, waitForSeq } from './helpers.js'
 
 const servers: TestServer[] = []
 afterEach(async () => {
@@ -16,20 +16,6 @@ async function start(): Promise<TestServer> {
 
 function address(t: TestServer): string {
   return `net:127.0.0.1:${t.port}~shs:${t.keys.public.replace(/\.ed25519$/, '')}`
-}
-
-/** Resolves when `server` has `feed` up to `seq` (polling the in-memory clock on appends). */
-function waitForSeq(t: TestServer, feed: string, seq: number): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => (t.server.db.feedState(feed)?.sequence ?? 0) >= seq
-    if (check()) return resolve()
-    const off = t.server.db.onMessage(() => {
-      if (check()) {
-        off()
-        resolve()
-      }
-    })
-  })
 }
 
 describe('replication between our servers', () => {
