@@ -40,15 +40,14 @@ const FANOUT = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, 
 /**
  * Creates the 256 `sha256/<hh>` folders that are missing (multiblob makes them on first use;
  * empty ones are harmless to it), so that an add does not pay for a mkdir and an extra folder
- * fsync. Returns whether any was created.
+ * fsync.
  */
-export async function ensureFanout(dir: string, fsync: boolean): Promise<boolean> {
+export async function ensureFanout(dir: string, fsync: boolean): Promise<void> {
   const root = join(dir, 'sha256')
   const present = new Set(await readdir(root))
   const missing = FANOUT.filter((hh) => !present.has(hh))
   await Promise.all(missing.map((hh) => mkdir(join(root, hh), { recursive: true })))
   if (missing.length > 0 && fsync) await syncDir(root)
-  return missing.length > 0
 }
 
 /** Reads every stored blob's size and times. Files that are not blobs are skipped (and logged). */

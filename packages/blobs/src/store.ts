@@ -1,5 +1,5 @@
-import { type FileHandle, mkdir, open, rename, rm, unlink, utimes } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { type FileHandle, open, rename, rm, unlink, utimes } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { type BlobId, blobIdFromHash } from '@ssb/keys'
 import { ATIME_WRITE_INTERVAL_MS, DEFAULT_MAX_BLOB_BYTES } from './constants.js'
 import { blobPath, ensureFanout, type IndexEntry, resetTmp, scanBlobs, syncDir, tmpPath } from './disk.js'
@@ -66,7 +66,8 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
   // a restart even if the wall clock stepped back meanwhile.
   let lastAtime = 0
   // (Times far in the future, from a file copied in from a skewed machine, are not followed.)
-  for (const e of index.values()) if (e.atime < Date.now() + 3_600_000) lastAtime = Math.max(lastAtime, e.atime)
+  const future = Date.now() + 3_600_000
+  for (const e of index.values()) if (e.atime < future) lastAtime = Math.max(lastAtime, e.atime)
   const atimeWrites = new Set<Promise<void>>()
   const added = new Topic<BlobMeta>()
   let closed = false
@@ -155,17 +156,14 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
       if (signal?.aborted) throw abortError(signal)
       const final = blobPath(dir, id)
       // atomic: readers see no blob or the whole blob. The folder exists unless someone removed it.
-      const moved = await rename(tmp, final).then(
-        () => true,
-        (err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return false
-          throw new BlobsError('BLOB_IO', 'rename failed', { cause: err })
-        },
+      await io(
+        rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err
+          await ensureFanout(dir, fsync)
+          await rename(tmp, final)
+        }),
+        'rename',
       )
-      if (!moved) {
-        await io(ensureFanout(dir, fsync), 'mkdir')
-        await io(rename(tmp, final), 'rename')
-      }
       renamed = true
       if (fsync) await io(syncDir(dirname(final)), 'fsync of the folder')
       const ts = Date.now()
