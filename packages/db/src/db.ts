@@ -182,7 +182,7 @@ function createDbApi(core: Core): Db {
  * Writes LevelDB's memtable to a table file, so that the next open does not replay up to a
  * write buffer's worth (16 MiB) of its journal: ~300 ms moved from the next start to this close.
  * LevelDB's CompactRange always compacts the memtable first; the range here holds no key of
- * ours (all start with ASCII letters), so no table is rewritten.
+ * ours (each starts with \x00 or an ASCII letter), so no table is rewritten.
  */
 async function flushMemtable(level: Level): Promise<void> {
   try {

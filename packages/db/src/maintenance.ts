@@ -1,7 +1,7 @@
-import { BatchPool } from './batch-pool.js'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isFeedId, isMsgId } from '@ssb/keys'
+import { BatchPool } from './batch-pool.js'
 import { INDEX_DIR } from './constants.js'
 import type { Core } from './core.js'
 import { forEachEntry } from './derive.js'

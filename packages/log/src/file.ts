@@ -30,8 +30,12 @@ export class DataFile {
     return new DataFile(fd, path)
   }
 
-  private async track<T>(op: () => Promise<T>): Promise<T> {
+  private assertOpen(): void {
     if (this.closed) throw Object.assign(new Error(`file closed: ${this.path}`), { code: 'EBADF' })
+  }
+
+  private async track<T>(op: () => Promise<T>): Promise<T> {
+    this.assertOpen()
     this.inflight++
     try {
       return await op()
@@ -58,7 +62,7 @@ export class DataFile {
    * some 30 µs of thread-pool hand-off, but one that has to wait for the disk blocks the thread.
    */
   readSync(target: Uint8Array, offset: number, length: number, position: number): number {
-    if (this.closed) throw Object.assign(new Error(`file closed: ${this.path}`), { code: 'EBADF' })
+    this.assertOpen()
     let done = 0
     while (done < length) {
       const n = fs.readSync(this.fd, target, offset + done, length - done, position + done)
@@ -75,7 +79,7 @@ export class DataFile {
 
   /** `readv`, synchronously (see readSync). */
   readvSync(buffers: Uint8Array[], position: number): number {
-    if (this.closed) throw Object.assign(new Error(`file closed: ${this.path}`), { code: 'EBADF' })
+    this.assertOpen()
     return fs.readvSync(this.fd, buffers, position)
   }
 
