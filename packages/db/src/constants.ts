@@ -2,7 +2,7 @@
  * Bump whenever the index layout or what gets indexed changes: on open, indexes written with
  * another version are thrown away and rebuilt from the log.
  */
-export const INDEX_VERSION = 4
+export const INDEX_VERSION = 5
 
 /** Subdirectories of `opts.dir`. */
 export const LOG_DIR = 'log'
@@ -32,16 +32,6 @@ export const MAX_INDEX_BACKLOG = 4096
 
 /** Runs of one feed at least this long go to the signature worker pool (when there is one). */
 export const BATCH_PARALLEL_THRESHOLD = 32
-
-/** Log reads in flight when a query resolves index entries to messages. */
-export const READ_CONCURRENCY = 8
-
-/**
- * A query reading at least DENSE_MIN_RECORDS messages whose offsets average at most
- * DENSE_MAX_GAP_BYTES apart streams that stretch of the log instead of reading each record.
- */
-export const DENSE_MIN_RECORDS = 64
-export const DENSE_MAX_GAP_BYTES = 16 * 1024
 
 /** Index entries fetched per LevelDB iterator round trip. */
 export const ITERATOR_CHUNK = 256

@@ -1,5 +1,5 @@
 import { contactOf, extractLinks } from './links.js'
-import { encValueOffset, keyOfBacklink, keyOfFeedTime, keyOfMsg } from './index-keys.js'
+import { PRESENT, encValueOffset, keyOfBacklink, keyOfFeedTime, keyOfMsg } from './index-keys.js'
 import { forEachQueryEntry } from './query-index.js'
 import { type IndexedMsg, rtsOf } from './record.js'
 import type { ContactWeight } from './types.js'
@@ -14,7 +14,7 @@ export function forEachEntry(m: IndexedMsg, put: (key: string, value: string) =>
   const { kvt, offset, content } = m
   const author = kvt.value.author
   put(keyOfMsg(kvt.key), encValueOffset(offset))
-  put(keyOfFeedTime(rtsOf(kvt), offset), '')
+  put(keyOfFeedTime(rtsOf(kvt), offset), PRESENT)
   if (content === null) return
   forEachQueryEntry(m, put)
   const links = extractLinks(content)

@@ -1,6 +1,6 @@
 import type { KVT } from '@ssb/feed'
 import { charwise } from './charwise.js'
-import { encOffset } from './index-keys.js'
+import { PRESENT, encOffset } from './index-keys.js'
 import { type IndexedMsg, rtsOf } from './record.js'
 import type { QueryIndexName } from './types.js'
 
@@ -13,7 +13,7 @@ import type { QueryIndexName } from './types.js'
  *
  * `log`, `clk`, `typ` and `lor` are answered from indexes @ssb/db keeps anyway (log order,
  * sequence runs, type runs, the feed-time index); the others are stored as
- *   q{name}{charwise(tuple)}\0{offset}  → ''
+ *   q{name}{charwise(tuple)}\0{offset}  → '1'
  * so that LevelDB order within one index is charwise order, the order ssb-server 16 answers in.
  */
 export const QUERY_INDEXES = {
@@ -91,6 +91,6 @@ export function forEachQueryEntry(m: IndexedMsg, put: (key: string, value: strin
   for (let i = 0; i < STORED_QUERY_INDEXES.length; i++) {
     const name = STORED_QUERY_INDEXES[i]!
     const e = encodedTupleOf(name, view)
-    if (e !== null) put(queryPrefix(name) + e + '\x00' + off, '')
+    if (e !== null) put(queryPrefix(name) + e + '\x00' + off, PRESENT)
   }
 }

@@ -1,6 +1,6 @@
 import type { KVT, MsgValue } from '@ssb/feed'
 import { type Core, settled } from './core.js'
-import { DENSE_MAX_GAP_BYTES, DENSE_MIN_RECORDS, ITERATOR_CHUNK, READ_CONCURRENCY } from './constants.js'
+import { ITERATOR_CHUNK } from './constants.js'
 import { DbError, abortError } from './errors.js'
 import type { Level } from './index-state.js'
 import { Subscription } from './live.js'
@@ -67,7 +67,8 @@ export async function* logRange(ctx: ReadCtx, lower: number, upper: number, reve
   const core = ctx.core
   const start = lower === -Infinity ? 0 : core.state.seek.floor(lower)
   const end = core.state.seek.ceil(upper)
-  const range: { gte?: number; lt?: number; reverse: boolean; signal?: AbortSignal } = { reverse }
+  // Every consumer decodes each record at once: no copy needed.
+  const range: { gte?: number; lt?: number; reverse: boolean; borrow: true; signal?: AbortSignal } = { reverse, borrow: true }
   if (start > 0) range.gte = start
   if (end !== Infinity) range.lt = end
   if (ctx.signal) range.signal = ctx.signal
@@ -198,55 +199,14 @@ async function readWith<T>(ctx: ReadCtx, offsets: number[], decode: (b: Uint8Arr
   if (ctx.epoch !== core.epoch) throw new DbError('DB_ABORTED', 'the log was compacted during this read')
   core.reads++
   try {
-    const dense = denseRange(offsets)
-    if (dense !== null) {
-      // Many records close together: one sequential pass over the log beats a read per record.
-      // An offset may be asked for more than once (a message linking to one dest twice).
-      const want = new Map<number, number[]>()
-      offsets.forEach((o, i) => {
-        const slots = want.get(o)
-        if (slots) slots.push(i)
-        else want.set(o, [i])
-      })
-      const out = new Array<T | null>(offsets.length).fill(null)
-      // Only the wanted records have their payload checked and copied.
-      for await (const e of core.log.stream({ gte: dense[0], lt: dense[1] + 1, only: (o) => want.has(o) })) {
-        const value = decode(e.value)
-        for (const i of want.get(e.offset)!) out[i] = value
-      }
-      return out
-    }
-    // A few reads in flight, in offset order: neighbouring records then come from the log's
-    // block cache instead of all missing it at once.
-    const out = new Array<T | null>(offsets.length)
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < offsets.length) {
-        const i = next++
-        const b = await core.log.get(offsets[i]!)
-        out[i] = b === null ? null : decode(b)
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, offsets.length) }, worker))
-    return out
+    // Records close together come from one sequential read, decoded in place.
+    return await core.log.readMany(offsets, decode)
   } finally {
     if (--core.reads === 0 && core.readsDrained.length > 0) {
       const ws = core.readsDrained.splice(0)
       for (const w of ws) w()
     }
   }
-}
-
-/** [lowest, highest] offset when `offsets` (in any order) are dense enough to stream. */
-function denseRange(offsets: number[]): [number, number] | null {
-  if (offsets.length < DENSE_MIN_RECORDS) return null
-  let lo = Infinity
-  let hi = -Infinity
-  for (const o of offsets) {
-    if (o < lo) lo = o
-    if (o > hi) hi = o
-  }
-  return (hi - lo) / offsets.length <= DENSE_MAX_GAP_BYTES ? [lo, hi] : null
 }
 
 /**

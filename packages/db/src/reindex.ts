@@ -54,7 +54,8 @@ export async function catchUp(d: CatchUpDeps): Promise<number> {
     pending.catch(() => {}) // surfaced by the next await; this only avoids an unhandled rejection
     report(last, false)
   }
-  const opts: { gt?: number; signal?: AbortSignal } = since >= 0 ? { gt: since } : {}
+  // Records are decoded at once, so the stream lends its buffer instead of copying each one.
+  const opts: { gt?: number; signal?: AbortSignal; borrow: true } = since >= 0 ? { gt: since, borrow: true } : { borrow: true }
   if (d.signal) opts.signal = d.signal
   for await (const entry of log.stream(opts)) {
     let m: IndexedMsg

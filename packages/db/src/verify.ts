@@ -22,7 +22,7 @@ export async function verifyIndexes(core: Core): Promise<string[]> {
   const latest = new Map<string, { id: string; sequence: number; timestamp: number }>()
   const upTo = core.indexer.indexedUpTo
   let lastOffset = -1
-  for await (const entry of core.log.stream()) {
+  for await (const entry of core.log.stream({ borrow: true })) {
     if (entry.offset > upTo) break
     const kvt = decodeRecord(entry.value)
     const m = { offset: entry.offset, kvt, content: indexedContent(kvt.value, core.opts.unbox, core.logger) }

@@ -48,6 +48,28 @@ async function setMeta(dir: string, patch: Record<string, unknown>): Promise<voi
   await level.close()
 }
 
+describe('index store contents', () => {
+  test('no entry has an empty value (classic-level 3 leaks native memory on every empty value put)', async () => {
+    t = await withDb()
+    const ws = await populate(t.db)
+    await t.db.publish({ type: 'post', text: 'in a channel', channel: 'x', root: ws[0]!.id })
+    await t.db.close()
+    for (const rebuilt of [false, true]) {
+      if (rebuilt) {
+        await rm(join(t.dir, 'indexes'), { recursive: true })
+        await (await t.reopen()).close()
+      }
+      const level = new ClassicLevel<string, string>(join(t.dir, 'indexes'), { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+      await level.open()
+      const entries = await level.iterator().all()
+      await level.close()
+      const kinds = new Set(entries.map(([k]) => k[0] === 'q' ? k.slice(0, 4) : k[0]))
+      for (const kind of ['k', 's', 'f', 't', 'b', 'c', 'F', 'T', 'qtya', 'qcha', 'qaty', 'qata', 'qart']) expect(kinds).toContain(kind)
+      expect(entries.filter(([k, v]) => k === '' || v === '')).toEqual([])
+    }
+  })
+})
+
 describe('reindex', () => {
   test('deleting the index dir rebuilds it with progress; results are equal', async () => {
     t = await withDb()

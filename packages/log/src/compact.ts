@@ -51,7 +51,7 @@ async function rewrite(log: LogImpl, signal: AbortSignal | undefined, onProgress
       writePos += used
       used = 0
     }
-    for await (const block of scanForward(old, old.base, log.writer.fileEnd, MAX_RECORD_BYTES, new ScanBuffer(STREAM_BLOCK_BYTES))) {
+    for await (const block of scanForward(old, old.base, log.writer.fileEnd, MAX_RECORD_BYTES, new ScanBuffer(STREAM_BLOCK_BYTES), STREAM_BLOCK_BYTES)) {
       if (signal?.aborted) throw aborted(signal)
       const { bytes, view } = block.buffer
       for (let i = 0; i < block.at.length; i++) {

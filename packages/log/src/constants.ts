@@ -25,6 +25,18 @@ export const MAX_OFFSET = Number.MAX_SAFE_INTEGER
 export const STREAM_BLOCK_BYTES = 1024 * 1024
 export const STREAM_FIRST_BLOCK_BYTES = 64 * 1024
 
+/**
+ * readMany reads records that lie at most this far apart in one sequential read: from the
+ * page cache, 32 KiB more in one read cost about what one more 4 KiB read does.
+ */
+export const READ_MANY_GAP_BYTES = 32 * 1024
+/** ... and one such read spans at most this much. */
+export const READ_MANY_SPAN_BYTES = 1024 * 1024
+/** A span's read runs this far past its last record's start (a longer frame is read on its own). */
+export const READ_MANY_TAIL_BYTES = 8 * 1024
+/** Records with no neighbour close enough are read one by one, this many at a time. */
+export const READ_MANY_CONCURRENCY = 8
+
 /** get() reads the page-sized block holding a frame's start; the cache keeps recent blocks. */
 export const CACHE_BLOCK_BYTES = 4096
 export const DEFAULT_CACHE_BYTES = 8 * 1024 * 1024

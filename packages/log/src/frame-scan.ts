@@ -26,6 +26,26 @@ export class ScanBuffer {
   }
 }
 
+/** Scan buffers kept per log file; larger ones (grown for a huge frame) are dropped. */
+const MAX_SPARE_SCAN_BUFFERS = 2
+const MAX_SPARE_SCAN_BUFFER_BYTES = 2 * STREAM_BLOCK_BYTES
+
+/**
+ * Read buffers reused by streams and readMany. Fresh memory costs a page fault per 4 KiB on
+ * first touch (about 1 ms per MiB on a VM), more than reading that MiB from the page cache.
+ */
+export class ScratchPool {
+  readonly #free: ScanBuffer[] = []
+
+  acquire(): ScanBuffer {
+    return this.#free.pop() ?? new ScanBuffer()
+  }
+
+  release(buffer: ScanBuffer): void {
+    if (this.#free.length < MAX_SPARE_SCAN_BUFFERS && buffer.bytes.length <= MAX_SPARE_SCAN_BUFFER_BYTES) this.#free.push(buffer)
+  }
+}
+
 /** Whole frames found in one block read; `at[i]` indexes buffer.bytes, the frame's offset is `offsets[i]`. */
 export interface ScanBlock {
   buffer: ScanBuffer
@@ -39,9 +59,10 @@ export interface ScanBlock {
 }
 
 /**
- * Reads frames forward from `from` (a frame boundary) up to `limit`, in large blocks, checking
- * each header (crc bound to its offset) and trailer. Payload crcs are left to the caller, who
- * copies or checks them. Yields one block at a time; the buffer is reused by the next block.
+ * Reads frames forward from `from` (a frame boundary) up to `limit`, in blocks that start at
+ * `firstBlockBytes` and double up to STREAM_BLOCK_BYTES, checking each header (crc bound to its
+ * offset) and trailer. Payload crcs are left to the caller, who copies or checks them. Yields
+ * one block at a time; the buffer is reused by the next block.
  */
 export async function* scanForward(
   lf: LogFile,
@@ -49,13 +70,15 @@ export async function* scanForward(
   limit: number,
   maxRecordBytes: number,
   buffer = new ScanBuffer(),
+  firstBlockBytes = STREAM_FIRST_BLOCK_BYTES,
 ): AsyncGenerator<ScanBlock> {
   let pos = from
-  let blockBytes = buffer.bytes.length
+  let blockBytes = firstBlockBytes
   while (pos < limit) {
     const want = Math.min(limit - pos, Math.max(blockBytes, FRAME_HEADER_BYTES))
     buffer.ensure(want)
-    const n = await lf.file.read(buffer.bytes, 0, want, lf.pos(pos))
+    const read = lf.readAt(buffer.bytes, want, lf.pos(pos))
+    const n = typeof read === 'number' ? read : await read
     const block: ScanBlock = { buffer, offsets: [], words: [], at: [], next: pos, bad: null }
     const view = buffer.view
     let p = 0

@@ -80,13 +80,17 @@ export function wordErased(word: number): boolean {
 
 /**
  * Checks payload and trailer of a frame whose header passed checkHeader. `bytes` holds the whole
- * frame starting at `pos`. Returns a copy of the payload (from `slab` when given) or null when damaged.
+ * frame starting at `pos`. Returns a copy of the payload (from `slab` when given; with `slab`
+ * null, the payload's own bytes inside `bytes`, no copy) or null when damaged.
  */
-export function checkBody(bytes: Uint8Array, view: DataView, pos: number, word: number, slab?: { slab: Slab; source: Buffer }): Uint8Array | null {
+export function checkBody(bytes: Uint8Array, view: DataView, pos: number, word: number, slab?: { slab: Slab; source: Buffer } | null): Uint8Array | null {
   const length = word & FRAME_LENGTH_MASK
   const start = pos + FRAME_HEADER_BYTES
   if (view.getUint32(start + length, true) !== word) return null
-  const payload = slab ? slab.slab.copy(slab.source, start, start + length) : bytes.slice(start, start + length)
+  const payload =
+    slab === null ? bytes.subarray(start, start + length)
+    : slab ? slab.slab.copy(slab.source, start, start + length)
+    : bytes.slice(start, start + length)
   if (crc32(payload, PAYLOAD_SEED) !== view.getUint32(pos + 4, true)) return null
   return payload
 }

@@ -2,6 +2,7 @@ import { BlockCache } from './block-cache.js'
 import { CACHE_BLOCK_BYTES, FILE_HEADER_BYTES } from './constants.js'
 import type { DataFile } from './file.js'
 import type { FileHeader } from './file-header.js'
+import { ScratchPool } from './frame-scan.js'
 import { saltFor } from './frame.js'
 import type { ReadSlicer } from './read-slicer.js'
 
@@ -11,6 +12,8 @@ export class LogFile {
   readonly base: number
   readonly generation: number
   readonly cache: BlockCache
+  /** Read buffers for streams and readMany. */
+  readonly scratch = new ScratchPool()
   /** Odd while an in-place write (erase) runs; bumped before and after it. */
   eraseEpoch = 0
 
@@ -27,7 +30,7 @@ export class LogFile {
     this.cache = new BlockCache(cacheBytes, CACHE_BLOCK_BYTES)
   }
 
-  /** Reads for get(): synchronously while the slicer allows it, else through the thread pool. */
+  /** Reads for get(), streams and readMany: synchronously while the slicer allows it, else through the thread pool. */
   readAt(target: Uint8Array, length: number, position: number): number | Promise<number> {
     return this.reads.allowSync() ? this.file.readSync(target, 0, length, position) : this.file.read(target, 0, length, position)
   }

@@ -8,11 +8,14 @@ import type { DirLock } from './lock.js'
 import type { LogFile } from './log-file.js'
 import { Mutex } from './mutex.js'
 import { getRecord, prepareRead } from './read.js'
+import { type Decode, readManyRecords } from './read-many.js'
 import type { RecoveryInfo } from './recovery.js'
 import { eraseRecord } from './erase.js'
 import { type LogEntry, type StreamOptions, streamRecords } from './stream.js'
 import type { CompactOptions, Log } from './types.js'
 import { type SyncPolicy, Writer, type WriterHost } from './writer.js'
+
+const copyPayload = (payload: Uint8Array): Uint8Array => payload.slice()
 
 export interface LogState {
   dir: string
@@ -158,6 +161,12 @@ export class LogImpl implements Log, ReadHost, WriterHost {
 
   get(offset: number): Promise<Uint8Array | null> {
     return getRecord(this, offset)
+  }
+
+  readMany(offsets: readonly number[]): Promise<Array<Uint8Array | null>>
+  readMany<T>(offsets: readonly number[], decode: Decode<T>): Promise<Array<T | null>>
+  readMany<T>(offsets: readonly number[], decode?: Decode<T>): Promise<Array<T | Uint8Array | null>> {
+    return readManyRecords<T | Uint8Array>(this, offsets, decode ?? copyPayload)
   }
 
   stream(opts?: StreamOptions): AsyncIterable<LogEntry> {

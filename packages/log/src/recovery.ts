@@ -57,7 +57,7 @@ export async function verifyTail(
   let bad: number | null = null
   let end = from
   const buffer = new ScanBuffer(STREAM_BLOCK_BYTES)
-  scan: for await (const block of scanForward(lf, from, physicalEnd, maxRecordBytes, buffer)) {
+  scan: for await (const block of scanForward(lf, from, physicalEnd, maxRecordBytes, buffer, STREAM_BLOCK_BYTES)) {
     const { bytes, view } = block.buffer
     for (let i = 0; i < block.at.length; i++) {
       const at = block.at[i]!

@@ -20,6 +20,12 @@ export interface StreamOptions {
    * lie close together in one sequential pass.
    */
   only?: (offset: number) => boolean
+  /**
+   * Yield each value as a view into the stream's read buffer instead of a copy: valid only until
+   * the next entry is asked for. For callers that decode every record at once (no allocation or
+   * copy per record).
+   */
+  borrow?: boolean
 }
 
 export interface LogEntry {
@@ -77,7 +83,7 @@ export function streamRecords(host: ReadHost, opts: StreamOptions = {}): AsyncGe
 
 async function* forwardStream(host: ReadHost, opts: StreamOptions): AsyncGenerator<LogEntry> {
   const { lf, min, max: upper } = range(host, opts)
-  const { gt, live = false, signal, only } = opts
+  const { gt, live = false, signal, only, borrow = false } = opts
   if (signal?.aborted) return
   // Start at a frame boundary; a `gt`/`gte` inside the log must name a record.
   const end = host.writer.ackedEnd
@@ -98,8 +104,8 @@ async function* forwardStream(host: ReadHost, opts: StreamOptions): AsyncGenerat
   }
   let wake: (() => void) | null = null
   signal?.addEventListener('abort', onAbort, { once: true })
-  const buffer = new ScanBuffer(STREAM_FIRST_BLOCK_BYTES)
-  const slab = new Slab()
+  const buffer = lf.scratch.acquire()
+  const slab = borrow ? null : new Slab()
   try {
     for (;;) {
       if (aborted) return
@@ -122,7 +128,7 @@ async function* forwardStream(host: ReadHost, opts: StreamOptions): AsyncGenerat
       try {
         for await (const block of scanForward(lf, pos, limit, MAX_RECORD_BYTES, buffer)) {
           const { bytes, view, buf } = block.buffer
-          const copy = { slab, source: buf }
+          const copy = slab === null ? null : { slab, source: buf }
           const out: LogEntry[] = []
           let done = false
           let bad = block.bad
@@ -163,6 +169,7 @@ async function* forwardStream(host: ReadHost, opts: StreamOptions): AsyncGenerat
     }
   } finally {
     signal?.removeEventListener('abort', onAbort)
+    lf.scratch.release(buffer)
   }
 }
 
@@ -172,7 +179,7 @@ function compacted(): LogError {
 
 async function* reverseStream(host: ReadHost, opts: StreamOptions): AsyncGenerator<LogEntry> {
   const { lf, min, max } = range(host, opts)
-  const { signal, only } = opts
+  const { signal, only, borrow = false } = opts
   if (signal?.aborted) return
   let pos = host.writer.ackedEnd
   if (max < pos) {
@@ -181,68 +188,72 @@ async function* reverseStream(host: ReadHost, opts: StreamOptions): AsyncGenerat
     pos = max
   }
   if (pos > host.writer.fileEnd) await host.writer.flushAll()
-  let buffer = new ScanBuffer(STREAM_FIRST_BLOCK_BYTES)
-  const slab = new Slab()
+  const buffer = lf.scratch.acquire()
+  const slab = borrow ? null : new Slab()
   let blockBytes = STREAM_FIRST_BLOCK_BYTES
-  while (pos > lf.base && pos > min) {
-    if (signal?.aborted) return
-    host.assertOpen()
-    if (host.current !== lf) throw compacted()
-    const from = Math.max(lf.base, pos - blockBytes)
-    const length = pos - from
-    if (buffer.bytes.length < length) buffer = new ScanBuffer(length)
-    const epoch = lf.eraseEpoch
-    try {
-      await lf.file.read(buffer.bytes, 0, length, lf.pos(from))
-    } catch (err) {
-      throw host.readError(err, lf, pos)
-    }
-    const { bytes, view, buf } = buffer
-    const copy = { slab, source: buf }
-    const out: LogEntry[] = []
-    let p = pos
-    let needed = 0
-    let bad: number | null = null
-    while (p > from && p > min) {
-      if (p - from < FRAME_OVERHEAD_BYTES) {
-        if (from === lf.base) {
+  try {
+    while (pos > lf.base && pos > min) {
+      if (signal?.aborted) return
+      host.assertOpen()
+      if (host.current !== lf) throw compacted()
+      const from = Math.max(lf.base, pos - blockBytes)
+      const length = pos - from
+      buffer.ensure(length)
+      const epoch = lf.eraseEpoch
+      try {
+        await lf.file.read(buffer.bytes, 0, length, lf.pos(from))
+      } catch (err) {
+        throw host.readError(err, lf, pos)
+      }
+      const { bytes, view, buf } = buffer
+      const copy = slab === null ? null : { slab, source: buf }
+      const out: LogEntry[] = []
+      let p = pos
+      let needed = 0
+      let bad: number | null = null
+      while (p > from && p > min) {
+        if (p - from < FRAME_OVERHEAD_BYTES) {
+          if (from === lf.base) {
+            bad = p
+            break
+          }
+          needed = FRAME_OVERHEAD_BYTES
+          break
+        }
+        const word = view.getUint32(p - 4 - from, true)
+        const size = wordLength(word) + FRAME_OVERHEAD_BYTES
+        const start = p - size
+        const plausible = (word & FRAME_RESERVED_MASK) === 0 && wordLength(word) <= MAX_RECORD_BYTES
+        if (start < from && start >= lf.base && plausible) {
+          needed = size
+          break
+        }
+        if (start < from || checkHeader(view, start - from, start, lf.salt, MAX_RECORD_BYTES) !== word) {
           bad = p
           break
         }
-        needed = FRAME_OVERHEAD_BYTES
-        break
-      }
-      const word = view.getUint32(p - 4 - from, true)
-      const size = wordLength(word) + FRAME_OVERHEAD_BYTES
-      const start = p - size
-      const plausible = (word & FRAME_RESERVED_MASK) === 0 && wordLength(word) <= MAX_RECORD_BYTES
-      if (start < from && start >= lf.base && plausible) {
-        needed = size
-        break
-      }
-      if (start < from || checkHeader(view, start - from, start, lf.salt, MAX_RECORD_BYTES) !== word) {
-        bad = p
-        break
-      }
-      if (!wordErased(word) && start >= min && (only === undefined || only(start))) {
-        const value = checkBody(bytes, view, start - from, word, copy)
-        if (!value) {
-          bad = start
-          break
+        if (!wordErased(word) && start >= min && (only === undefined || only(start))) {
+          const value = checkBody(bytes, view, start - from, word, copy)
+          if (!value) {
+            bad = start
+            break
+          }
+          out.push({ offset: start, value })
         }
-        out.push({ offset: start, value })
+        p = start
       }
-      p = start
+      for (const entry of out) {
+        if (signal?.aborted) return
+        yield entry
+      }
+      pos = p
+      if (bad !== null) {
+        if (lf.eraseEpoch === epoch && epoch % 2 === 0) throw corrupt(bad)
+        continue
+      }
+      blockBytes = Math.max(needed, Math.min(STREAM_BLOCK_BYTES, blockBytes * 2))
     }
-    for (const entry of out) {
-      if (signal?.aborted) return
-      yield entry
-    }
-    pos = p
-    if (bad !== null) {
-      if (lf.eraseEpoch === epoch && epoch % 2 === 0) throw corrupt(bad)
-      continue
-    }
-    blockBytes = Math.max(needed, Math.min(STREAM_BLOCK_BYTES, blockBytes * 2))
+  } finally {
+    lf.scratch.release(buffer)
   }
 }

@@ -48,6 +48,14 @@ export interface Log {
   appendBatch(records: Uint8Array[]): Promise<number[]>
   /** The record at `offset`; null if erased; LOG_BAD_OFFSET if no record starts there. */
   get(offset: number): Promise<Uint8Array | null>
+  /**
+   * The records at `offsets` (any order, repeats allowed), null for erased ones, in the order
+   * asked; LOG_BAD_OFFSET if one names no record. Records close together are read with one
+   * sequential read. `decode` gets each payload as a view that is only valid during the call
+   * (no copy is made); without it, copies are returned.
+   */
+  readMany(offsets: readonly number[]): Promise<Array<Uint8Array | null>>
+  readMany<T>(offsets: readonly number[], decode: (payload: Uint8Array, offset: number) => T): Promise<Array<T | null>>
   /** Records in offset order (or reverse), skipping erased ones; `live` follows new appends until aborted. */
   stream(opts?: StreamOptions): AsyncIterable<LogEntry>
   /** Overwrites the record with zeros and marks it erased, durably. Idempotent. */
