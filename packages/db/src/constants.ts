@@ -33,8 +33,15 @@ export const MAX_INDEX_BACKLOG = 4096
 /** Runs of one feed at least this long go to the signature worker pool (when there is one). */
 export const BATCH_PARALLEL_THRESHOLD = 32
 
-/** Index entries fetched per LevelDB iterator round trip. */
-export const ITERATOR_CHUNK = 256
+/**
+ * Index entries fetched per LevelDB iterator round trip, at most: the first fetches 16 (a query
+ * with a small limit stops early), each next one four times more. A round trip through the
+ * thread pool costs tens of µs, so a query that scans a long range makes few of them.
+ */
+export const ITERATOR_CHUNK = 4096
+
+/** Messages resolved per log.readMany call, at most (slices grow from 8, doubling). */
+export const READ_SLICE_RECORDS = 1024
 
 /**
  * A live stream whose consumer falls this many matching messages behind fails with

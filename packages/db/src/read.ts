@@ -1,6 +1,6 @@
 import type { KVT, MsgValue } from '@ssb/feed'
 import { type Core, settled } from './core.js'
-import { ITERATOR_CHUNK } from './constants.js'
+import { ITERATOR_CHUNK, READ_SLICE_RECORDS } from './constants.js'
 import { DbError, abortError } from './errors.js'
 import type { Level } from './index-state.js'
 import { Subscription } from './live.js'
@@ -182,7 +182,7 @@ export async function* scan(ctx: ReadCtx, range: Range, withValues: boolean): As
       const entries = await it.nextv(size)
       if (entries.length === 0) return
       yield entries as Array<[string, string]>
-      size = ITERATOR_CHUNK
+      size = Math.min(size * 4, ITERATOR_CHUNK)
     }
   } finally {
     await it.close()
@@ -229,7 +229,7 @@ async function* recordsAt<T>(ctx: ReadCtx, chunks: AsyncIterable<number[]>, deco
     while (i < offs.length) {
       const part = i === 0 && slice >= offs.length ? offs : offs.slice(i, i + slice)
       i += part.length
-      slice = Math.min(slice * 2, ITERATOR_CHUNK)
+      slice = Math.min(slice * 2, READ_SLICE_RECORDS)
       const recs = await readWith(ctx, part, decode)
       for (const r of recs) if (r !== null) yield r
     }
