@@ -1,6 +1,5 @@
 // Running the real `ssb-server` binary (from source, through tsx) in tests, each with its own HOME.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -8,16 +7,7 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 const bin = join(root, 'apps', 'cli', 'src', 'bin.ts')
 export const NODE_ARGS = ['--import', 'tsx', '--conditions=@ssb/source', bin]
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))))
-    })
-  })
-}
+export { freePort } from '@ssb/vitest-config/free-port'
 
 export interface Run {
   code: number | null
