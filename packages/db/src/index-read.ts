@@ -12,7 +12,7 @@ import {
   queryPrefix,
   queryView,
 } from './query-index.js'
-import { type ReadCtx, freshKvt, logRange, messagesAt, present, runStream, scan } from './read.js'
+import { Many, type ReadCtx, freshKvt, logRange, messageSlicesAt, present, runStream, scan } from './read.js'
 import { type IndexedMsg, decodeRecord, indexedContent, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { IndexItem, IndexReadOptions } from './types.js'
@@ -180,22 +180,23 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
    * Messages at `offsets`; `exact` when the read already stays inside the bounds (the tuple is
    * then not re-encoded and compared), or a numeric window on the receive time to check.
    */
-  async function* fromOffsets(ctx: ReadCtx, offsets: AsyncIterable<number[]>, exact: boolean | [number, number]): AsyncGenerator<IndexItem> {
-    for await (const kvt of messagesAt(ctx, offsets)) {
-      if (exact === true) {
-        yield output(kvt, rtsOf(kvt))
-        continue
+  async function* fromOffsets(ctx: ReadCtx, offsets: AsyncIterable<number[]>, exact: boolean | [number, number]): AsyncGenerator<Many<IndexItem>> {
+    for await (const kvts of messageSlicesAt(ctx, offsets)) {
+      const items: IndexItem[] = []
+      for (const kvt of kvts) {
+        if (exact === true) items.push(output(kvt, rtsOf(kvt)))
+        else if (exact !== false) {
+          if (kvt.timestamp >= exact[0] && kvt.timestamp <= exact[1]) items.push(output(kvt, rtsOf(kvt)))
+        } else {
+          const item = check(kvt)
+          if (item !== undefined) items.push(item)
+        }
       }
-      if (exact !== false) {
-        if (kvt.timestamp >= exact[0] && kvt.timestamp <= exact[1]) yield output(kvt, rtsOf(kvt))
-        continue
-      }
-      const item = check(kvt)
-      if (item !== undefined) yield item
+      if (items.length > 0) yield new Many(items)
     }
   }
 
-  const oldPart = async function* (ctx: ReadCtx): AsyncGenerator<IndexItem> {
+  const oldPart = async function* (ctx: ReadCtx): AsyncGenerator<IndexItem | Many<IndexItem>> {
     if (STORED_QUERY_INDEXES.includes(name)) {
       yield* fromOffsets(ctx, dedupe(storedOffsets(ctx, name, b, reverse)), true)
       return
@@ -240,7 +241,7 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
     }
   }
   const sync = o.sync === true && o.live === true && o.old !== false
-  const old = async function* (ctx: ReadCtx): AsyncGenerator<IndexItem> {
+  const old = async function* (ctx: ReadCtx): AsyncGenerator<IndexItem | Many<IndexItem>> {
     yield* oldPart(ctx)
     if (sync) yield SYNC
   }

@@ -4,7 +4,7 @@ import type { Core } from './core.js'
 import { DbError } from './errors.js'
 import { encFloat, offsetFromKeyEnd, prefixEnd } from './index-keys.js'
 import { type FloatBounds, floatBounds, inFloat, intBounds } from './ranges.js'
-import { type ReadCtx, freshKvt, keysAt, logRange, messagesAt, present, runStream, scan } from './read.js'
+import { Many, type ReadCtx, freshKvt, keySlicesAt, logRange, messageSlicesAt, present, runStream, scan } from './read.js'
 import { type FormatOpts, type IndexedMsg, decodeKey, decodeRecord, formatOpts, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { HistoryStreamOptions, StreamItem, StreamOptions, TypeStreamOptions, UserStreamOptions } from './types.js'
@@ -27,10 +27,10 @@ function feedRange(
   o: StreamOptions,
   f: FormatOpts,
 ): AsyncIterable<StreamItem> {
-  const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
+  const old = async function* (ctx: ReadCtx): AsyncGenerator<Many<StreamItem>> {
     const offsets = seqOffsets(ctx, id, lo, hi, o.reverse === true)
-    if (f.keys && !f.values) yield* keysAt(ctx, offsets) as AsyncGenerator<StreamItem>
-    else for await (const kvt of messagesAt(ctx, offsets)) yield present(core, kvt, f) as StreamItem
+    if (f.keys && !f.values) for await (const keys of keySlicesAt(ctx, offsets)) yield new Many(keys as StreamItem[])
+    else for await (const kvts of messageSlicesAt(ctx, offsets)) yield new Many(kvts.map((kvt) => present(core, kvt, f) as StreamItem))
   }
   const live = (m: IndexedMsg): StreamItem | undefined => {
     const v = m.kvt.value
@@ -98,10 +98,10 @@ function floatKeyRange(prefix: string, b: FloatBounds, reverse: boolean): { gte?
 export function createFeedStream(core: Core, o: StreamOptions = {}): AsyncIterable<StreamItem> {
   const b = floatBounds(o)
   const f = formatOpts(o)
-  const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
+  const old = async function* (ctx: ReadCtx): AsyncGenerator<Many<StreamItem>> {
     const offsets = offsetsInKeys(scan(ctx, floatKeyRange('f', b, o.reverse === true), false))
-    if (f.keys && !f.values) yield* keysAt(ctx, offsets) as AsyncGenerator<StreamItem>
-    else for await (const kvt of messagesAt(ctx, offsets)) yield present(core, withRts(kvt), f) as StreamItem
+    if (f.keys && !f.values) for await (const keys of keySlicesAt(ctx, offsets)) yield new Many(keys as StreamItem[])
+    else for await (const kvts of messageSlicesAt(ctx, offsets)) yield new Many(kvts.map((kvt) => present(core, withRts(kvt), f) as StreamItem))
   }
   const live = (m: IndexedMsg): StreamItem | undefined =>
     inFloat(b, rtsOf(m.kvt)) ? (present(core, withRts(freshKvt(m)), f) as StreamItem) : undefined
@@ -116,7 +116,7 @@ export function messagesByType(core: Core, arg: string | TypeStreamOptions): Asy
   const type = o.type
   const b = floatBounds(o)
   const f = formatOpts(o)
-  const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
+  const old = async function* (ctx: ReadCtx): AsyncGenerator<Many<StreamItem>> {
     // Entries are in log order = receive-time order; the seek index narrows the offset range
     // and the exact bound is checked on each message.
     const seek = core.state.seek
@@ -124,11 +124,13 @@ export function messagesByType(core: Core, arg: string | TypeStreamOptions): Asy
     const end = Math.min(seek.ceil(b.upper), ctx.upTo + 1)
     const offsets = typeOffsets(ctx, type, start, end, o.reverse === true)
     if (f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity) {
-      yield* keysAt(ctx, offsets) as AsyncGenerator<StreamItem>
+      for await (const keys of keySlicesAt(ctx, offsets)) yield new Many(keys as StreamItem[])
       return
     }
-    for await (const kvt of messagesAt(ctx, offsets)) {
-      if (inFloat(b, kvt.timestamp)) yield present(core, kvt, f) as StreamItem
+    for await (const kvts of messageSlicesAt(ctx, offsets)) {
+      const items: StreamItem[] = []
+      for (const kvt of kvts) if (inFloat(b, kvt.timestamp)) items.push(present(core, kvt, f) as StreamItem)
+      if (items.length > 0) yield new Many(items)
     }
   }
   const live = (m: IndexedMsg): StreamItem | undefined =>

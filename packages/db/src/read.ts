@@ -27,6 +27,14 @@ export interface RunOpts {
 
 export type LiveMap<T> = (m: IndexedMsg) => T | T[] | undefined
 
+/**
+ * Items an old part hands over at once: a whole slice of messages costs one async step
+ * instead of one per message and per generator it passes through.
+ */
+export class Many<T> {
+  constructor(readonly items: readonly T[]) {}
+}
+
 export interface Range {
   gt?: string
   gte?: string
@@ -94,7 +102,7 @@ export function normLimit(limit: unknown): number {
 export async function* runStream<T>(
   core: Core,
   o: RunOpts,
-  old: ((ctx: ReadCtx) => AsyncIterable<T>) | null,
+  old: ((ctx: ReadCtx) => AsyncIterable<T | Many<T>>) | null,
   liveMap: LiveMap<T> | null,
 ): AsyncGenerator<T> {
   const signal = o.signal
@@ -108,6 +116,14 @@ export async function* runStream<T>(
   try {
     if (wantOld) {
       for await (const item of old(ctx)) {
+        if (item instanceof Many) {
+          for (const one of item.items as T[]) {
+            if (signal?.aborted) throw abortError(signal)
+            yield one
+            if (--left === 0) return
+          }
+          continue
+        }
         if (signal?.aborted) throw abortError(signal)
         yield item
         if (--left === 0) return
@@ -210,19 +226,25 @@ async function readWith<T>(ctx: ReadCtx, offsets: number[], decode: (b: Uint8Arr
 }
 
 /**
- * Resolves index chunks to messages, keeping order. Reads in slices that grow from a few
- * messages, so a query with a small limit stops early even when one run lists thousands.
+ * Resolves index chunks to messages, keeping order, a slice of messages at a time (erased ones
+ * left out). Slices grow from a few messages, so a query with a small limit stops early even
+ * when one run lists thousands.
  */
-export function messagesAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<KVT> {
-  return recordsAt(ctx, chunks, decodeRecord)
+export function messageSlicesAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<KVT[]> {
+  return recordSlicesAt(ctx, chunks, decodeRecord)
 }
 
-/** As messagesAt, yielding only message ids (records are not parsed). */
-export function keysAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<string> {
-  return recordsAt(ctx, chunks, decodeKey)
+/** As messageSlicesAt, with only message ids (records are not parsed). */
+export function keySlicesAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<string[]> {
+  return recordSlicesAt(ctx, chunks, decodeKey)
 }
 
-async function* recordsAt<T>(ctx: ReadCtx, chunks: AsyncIterable<number[]>, decode: (b: Uint8Array) => T): AsyncGenerator<T> {
+/** As messageSlicesAt, one message at a time. */
+export async function* messagesAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<KVT> {
+  for await (const slice of messageSlicesAt(ctx, chunks)) yield* slice
+}
+
+async function* recordSlicesAt<T>(ctx: ReadCtx, chunks: AsyncIterable<number[]>, decode: (b: Uint8Array) => T): AsyncGenerator<T[]> {
   let slice = 8
   for await (const offs of chunks) {
     let i = 0
@@ -231,7 +253,9 @@ async function* recordsAt<T>(ctx: ReadCtx, chunks: AsyncIterable<number[]>, deco
       i += part.length
       slice = Math.min(slice * 2, READ_SLICE_RECORDS)
       const recs = await readWith(ctx, part, decode)
-      for (const r of recs) if (r !== null) yield r
+      const out: T[] = []
+      for (const r of recs) if (r !== null) out.push(r)
+      if (out.length > 0) yield out
     }
   }
 }
