@@ -4,6 +4,7 @@ import {
   FRAME_LENGTH_MASK,
   FRAME_OVERHEAD_BYTES,
   FRAME_RESERVED_MASK,
+  MAX_RECORD_BYTES,
 } from './constants.js'
 import { crc32, crc32U32 } from './crc32.js'
 import type { Slab } from './slab.js'
@@ -93,4 +94,27 @@ export function checkBody(bytes: Uint8Array, view: DataView, pos: number, word: 
     : bytes.slice(start, start + length)
   if (crc32(payload, PAYLOAD_SEED) !== view.getUint32(pos + 4, true)) return null
   return payload
+}
+
+/**
+ * The record framed at `bytes[at, end)` for logical `offset`: its payload (copied as checkBody
+ * does with `slab`), null for a tombstone, or undefined when no whole, valid frame lies there
+ * (missing bytes, bad header, trailer or checksum: the caller reads it the careful way).
+ */
+export function frameAt(
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  end: number,
+  offset: number,
+  salt: number,
+  slab?: { slab: Slab; source: Buffer } | null,
+): Uint8Array | null | undefined {
+  if (end - at < FRAME_HEADER_BYTES) return undefined
+  const word = checkHeader(view, at, offset, salt, MAX_RECORD_BYTES)
+  if (word < 0) return undefined
+  const size = wordLength(word) + FRAME_OVERHEAD_BYTES
+  if (at + size > end) return undefined
+  if (wordErased(word)) return view.getUint32(at + size - 4, true) === word ? null : undefined
+  return checkBody(bytes, view, at, word, slab) ?? undefined
 }

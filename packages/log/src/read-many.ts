@@ -1,8 +1,8 @@
-import { FRAME_HEADER_BYTES, FRAME_OVERHEAD_BYTES, MAX_RECORD_BYTES, READ_MANY_CONCURRENCY, READ_MANY_GAP_BYTES, READ_MANY_SPAN_BYTES, READ_MANY_TAIL_BYTES } from './constants.js'
+import { FRAME_OVERHEAD_BYTES, READ_MANY_CONCURRENCY, READ_MANY_GAP_BYTES, READ_MANY_SPAN_BYTES, READ_MANY_TAIL_BYTES } from './constants.js'
 import type { ReadHost } from './core.js'
 import { LogError } from './errors.js'
 import type { ScanBuffer } from './frame-scan.js'
-import { checkBody, checkHeader, wordErased, wordLength } from './frame.js'
+import { frameAt } from './frame.js'
 import type { LogFile } from './log-file.js'
 import { badOffset, getRecord } from './read.js'
 
@@ -106,20 +106,9 @@ async function readSpan<T>(
   for (let k = i; k < j; k++) {
     const idx = order[k]!
     const offset = offsets[idx]!
-    const at = lf.pos(offset) - from
-    const word = got - at >= FRAME_HEADER_BYTES ? checkHeader(view, at, offset, lf.salt, MAX_RECORD_BYTES) : -1
-    const size = word < 0 ? 0 : wordLength(word) + FRAME_OVERHEAD_BYTES
-    if (!settled || word < 0 || at + size > got) {
-      misses.push(idx)
-      continue
-    }
-    if (wordErased(word)) {
-      if (view.getUint32(at + size - 4, true) !== word) misses.push(idx)
-      continue
-    }
-    const payload = checkBody(bytes, view, at, word, null)
-    if (payload === null) misses.push(idx)
-    else out[idx] = decode(payload, offset)
+    const frame = settled ? frameAt(bytes, view, lf.pos(offset) - from, got, offset, lf.salt, null) : undefined
+    if (frame === undefined) misses.push(idx)
+    else if (frame !== null) out[idx] = decode(frame, offset)
   }
   return misses
 }

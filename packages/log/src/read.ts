@@ -2,7 +2,7 @@ import { CACHE_BLOCK_BYTES, FRAME_HEADER_BYTES, FRAME_OVERHEAD_BYTES, MAX_RECORD
 import type { ReadHost } from './core.js'
 import { LogError } from './errors.js'
 import { allocBytes } from './file.js'
-import { checkBody, checkHeader, wordErased, wordLength } from './frame.js'
+import { checkBody, checkHeader, frameAt, wordErased, wordLength } from './frame.js'
 import type { Block } from './block-cache.js'
 import type { LogFile } from './log-file.js'
 
@@ -58,16 +58,13 @@ function cachedFrame(lf: LogFile, offset: number, fileEnd: number): Uint8Array |
   const pos = lf.pos(offset)
   const index = Math.floor(pos / B)
   const block = lf.cache.peek(index)
+  if (!block) return undefined
   const at = pos - index * B
-  if (!block || block.length - at < FRAME_HEADER_BYTES) return undefined
   const view = new DataView(block.data.buffer, block.data.byteOffset, block.length)
-  const word = checkHeader(view, at, offset, lf.salt, MAX_RECORD_BYTES)
-  if (word < 0) return undefined
-  const size = wordLength(word) + FRAME_OVERHEAD_BYTES
-  if (pos + size > lf.pos(fileEnd) || at + size > block.length) return undefined
-  lf.cache.get(index)
-  if (wordErased(word)) return view.getUint32(at + size - 4, true) === word ? null : undefined
-  return checkBody(block.data, view, at, word) ?? undefined
+  // The frame must end inside this block and inside the written file.
+  const frame = frameAt(block.data, view, at, Math.min(block.length, lf.pos(fileEnd) - index * B), offset, lf.salt)
+  if (frame !== undefined) lf.cache.get(index)
+  return frame
 }
 
 async function readFrame(lf: LogFile, offset: number, fileEnd: number, epoch: number, last: boolean): Promise<Uint8Array | null | 'retry'> {

@@ -2,7 +2,7 @@ import { FRAME_HEADER_BYTES, FRAME_OVERHEAD_BYTES, FRAME_RESERVED_MASK, MAX_RECO
 import type { ReadHost } from './core.js'
 import { LogError } from './errors.js'
 import { checkBody, checkHeader, wordErased, wordLength } from './frame.js'
-import { ScanBuffer, scanForward } from './frame-scan.js'
+import { scanForward } from './frame-scan.js'
 import type { LogFile } from './log-file.js'
 import { Slab } from './slab.js'
 import { badOffset, prepareRead } from './read.js'
@@ -14,12 +14,6 @@ export interface StreamOptions {
   reverse?: boolean
   live?: boolean
   signal?: AbortSignal
-  /**
-   * Only records whose offset passes are yielded; the others are skipped without checking or
-   * copying their payload (their frames are still checked). For reading a set of records that
-   * lie close together in one sequential pass.
-   */
-  only?: (offset: number) => boolean
   /**
    * Yield each value as a view into the stream's read buffer instead of a copy: valid only until
    * the next entry is asked for. For callers that decode every record at once (no allocation or
@@ -83,7 +77,7 @@ export function streamRecords(host: ReadHost, opts: StreamOptions = {}): AsyncGe
 
 async function* forwardStream(host: ReadHost, opts: StreamOptions): AsyncGenerator<LogEntry> {
   const { lf, min, max: upper } = range(host, opts)
-  const { gt, live = false, signal, only, borrow = false } = opts
+  const { gt, live = false, signal, borrow = false } = opts
   if (signal?.aborted) return
   // Start at a frame boundary; a `gt`/`gte` inside the log must name a record.
   const end = host.writer.ackedEnd
@@ -139,7 +133,7 @@ async function* forwardStream(host: ReadHost, opts: StreamOptions): AsyncGenerat
               break
             }
             const word = block.words[i]!
-            if (wordErased(word) || offset < min || (only !== undefined && !only(offset))) continue
+            if (wordErased(word) || offset < min) continue
             const value = checkBody(bytes, view, block.at[i]!, word, copy)
             if (!value) {
               bad = offset
@@ -179,7 +173,7 @@ function compacted(): LogError {
 
 async function* reverseStream(host: ReadHost, opts: StreamOptions): AsyncGenerator<LogEntry> {
   const { lf, min, max } = range(host, opts)
-  const { signal, only, borrow = false } = opts
+  const { signal, borrow = false } = opts
   if (signal?.aborted) return
   let pos = host.writer.ackedEnd
   if (max < pos) {
@@ -201,7 +195,8 @@ async function* reverseStream(host: ReadHost, opts: StreamOptions): AsyncGenerat
       buffer.ensure(length)
       const epoch = lf.eraseEpoch
       try {
-        await lf.file.read(buffer.bytes, 0, length, lf.pos(from))
+        const read = lf.readAt(buffer.bytes, length, lf.pos(from))
+        if (typeof read !== 'number') await read
       } catch (err) {
         throw host.readError(err, lf, pos)
       }
@@ -232,7 +227,7 @@ async function* reverseStream(host: ReadHost, opts: StreamOptions): AsyncGenerat
           bad = p
           break
         }
-        if (!wordErased(word) && start >= min && (only === undefined || only(start))) {
+        if (!wordErased(word) && start >= min) {
           const value = checkBody(bytes, view, start - from, word, copy)
           if (!value) {
             bad = start

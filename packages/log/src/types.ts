@@ -26,8 +26,9 @@ export interface LogOptions {
   /** Bytes of 4 KiB blocks get() keeps cached (default 8 MiB, 0 disables). */
   cacheBytes?: number
   /**
-   * get() reads synchronously (a few µs from the page cache, against ~30 µs through the
-   * thread pool) for up to this many ms per event-loop turn, then lets the loop turn; default 2.
+   * get(), readMany() and streams read synchronously (a few µs from the page cache, against
+   * ~30 µs through the thread pool) for up to this many ms per event-loop turn, then let the
+   * loop turn; default 2.
    * 0: always through the thread pool (e.g. on a network filesystem, where a read can stall).
    */
   syncReadMs?: number
