@@ -12,7 +12,7 @@ import {
   queryPrefix,
   queryView,
 } from './query-index.js'
-import { Many, type ReadCtx, freshKvt, logRange, messageSlicesAt, present, runStream, scan } from './read.js'
+import { type Many, type ReadCtx, freshKvt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
 import { type IndexedMsg, decodeRecord, indexedContent, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { IndexItem, IndexReadOptions } from './types.js'
@@ -180,20 +180,12 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
    * Messages at `offsets`; `exact` when the read already stays inside the bounds (the tuple is
    * then not re-encoded and compared), or a numeric window on the receive time to check.
    */
-  async function* fromOffsets(ctx: ReadCtx, offsets: AsyncIterable<number[]>, exact: boolean | [number, number]): AsyncGenerator<Many<IndexItem>> {
-    for await (const kvts of messageSlicesAt(ctx, offsets)) {
-      const items: IndexItem[] = []
-      for (const kvt of kvts) {
-        if (exact === true) items.push(output(kvt, rtsOf(kvt)))
-        else if (exact !== false) {
-          if (kvt.timestamp >= exact[0] && kvt.timestamp <= exact[1]) items.push(output(kvt, rtsOf(kvt)))
-        } else {
-          const item = check(kvt)
-          if (item !== undefined) items.push(item)
-        }
-      }
-      if (items.length > 0) yield new Many(items)
-    }
+  function fromOffsets(ctx: ReadCtx, offsets: AsyncIterable<number[]>, exact: boolean | [number, number]): AsyncGenerator<Many<IndexItem>> {
+    return mappedSlicesAt(ctx, offsets, (kvt) => {
+      if (exact === true) return output(kvt, rtsOf(kvt))
+      if (exact !== false) return kvt.timestamp >= exact[0] && kvt.timestamp <= exact[1] ? output(kvt, rtsOf(kvt)) : undefined
+      return check(kvt)
+    })
   }
 
   const oldPart = async function* (ctx: ReadCtx): AsyncGenerator<IndexItem | Many<IndexItem>> {

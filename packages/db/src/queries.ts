@@ -4,7 +4,7 @@ import type { Core } from './core.js'
 import { DbError } from './errors.js'
 import { encFloat, offsetFromKeyEnd, prefixEnd } from './index-keys.js'
 import { type FloatBounds, floatBounds, inFloat, intBounds } from './ranges.js'
-import { Many, type ReadCtx, freshKvt, keySlicesAt, logRange, messageSlicesAt, present, runStream, scan } from './read.js'
+import { type Many, type ReadCtx, freshKvt, keySlicesAt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
 import { type FormatOpts, type IndexedMsg, decodeKey, decodeRecord, formatOpts, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { HistoryStreamOptions, StreamItem, StreamOptions, TypeStreamOptions, UserStreamOptions } from './types.js'
@@ -29,8 +29,8 @@ function feedRange(
 ): AsyncIterable<StreamItem> {
   const old = async function* (ctx: ReadCtx): AsyncGenerator<Many<StreamItem>> {
     const offsets = seqOffsets(ctx, id, lo, hi, o.reverse === true)
-    if (f.keys && !f.values) for await (const keys of keySlicesAt(ctx, offsets)) yield new Many(keys as StreamItem[])
-    else for await (const kvts of messageSlicesAt(ctx, offsets)) yield new Many(kvts.map((kvt) => present(core, kvt, f) as StreamItem))
+    if (f.keys && !f.values) yield* keySlicesAt(ctx, offsets) as AsyncGenerator<Many<StreamItem>>
+    else yield* mappedSlicesAt(ctx, offsets, (kvt) => present(core, kvt, f) as StreamItem)
   }
   const live = (m: IndexedMsg): StreamItem | undefined => {
     const v = m.kvt.value
@@ -100,8 +100,8 @@ export function createFeedStream(core: Core, o: StreamOptions = {}): AsyncIterab
   const f = formatOpts(o)
   const old = async function* (ctx: ReadCtx): AsyncGenerator<Many<StreamItem>> {
     const offsets = offsetsInKeys(scan(ctx, floatKeyRange('f', b, o.reverse === true), false))
-    if (f.keys && !f.values) for await (const keys of keySlicesAt(ctx, offsets)) yield new Many(keys as StreamItem[])
-    else for await (const kvts of messageSlicesAt(ctx, offsets)) yield new Many(kvts.map((kvt) => present(core, withRts(kvt), f) as StreamItem))
+    if (f.keys && !f.values) yield* keySlicesAt(ctx, offsets) as AsyncGenerator<Many<StreamItem>>
+    else yield* mappedSlicesAt(ctx, offsets, (kvt) => present(core, withRts(kvt), f) as StreamItem)
   }
   const live = (m: IndexedMsg): StreamItem | undefined =>
     inFloat(b, rtsOf(m.kvt)) ? (present(core, withRts(freshKvt(m)), f) as StreamItem) : undefined
@@ -124,14 +124,10 @@ export function messagesByType(core: Core, arg: string | TypeStreamOptions): Asy
     const end = Math.min(seek.ceil(b.upper), ctx.upTo + 1)
     const offsets = typeOffsets(ctx, type, start, end, o.reverse === true)
     if (f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity) {
-      for await (const keys of keySlicesAt(ctx, offsets)) yield new Many(keys as StreamItem[])
+      yield* keySlicesAt(ctx, offsets) as AsyncGenerator<Many<StreamItem>>
       return
     }
-    for await (const kvts of messageSlicesAt(ctx, offsets)) {
-      const items: StreamItem[] = []
-      for (const kvt of kvts) if (inFloat(b, kvt.timestamp)) items.push(present(core, kvt, f) as StreamItem)
-      if (items.length > 0) yield new Many(items)
-    }
+    yield* mappedSlicesAt(ctx, offsets, (kvt) => (inFloat(b, kvt.timestamp) ? (present(core, kvt, f) as StreamItem) : undefined))
   }
   const live = (m: IndexedMsg): StreamItem | undefined =>
     m.content !== null && m.content.type === type && inFloat(b, m.kvt.timestamp)

@@ -227,21 +227,29 @@ async function readWith<T>(ctx: ReadCtx, offsets: number[], decode: (b: Uint8Arr
 
 /**
  * Resolves index chunks to messages, keeping order, a slice of messages at a time (erased ones
- * left out). Slices grow from a few messages, so a query with a small limit stops early even
- * when one run lists thousands.
+ * left out), each mapped by `fn` (undefined: left out) and handed over as one Many. Slices grow
+ * from a few messages, so a query with a small limit stops early even when one run lists
+ * thousands.
  */
-export function messageSlicesAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<KVT[]> {
-  return recordSlicesAt(ctx, chunks, decodeRecord)
+export async function* mappedSlicesAt<T>(ctx: ReadCtx, chunks: AsyncIterable<number[]>, fn: (kvt: KVT) => T | undefined): AsyncGenerator<Many<T>> {
+  for await (const kvts of recordSlicesAt(ctx, chunks, decodeRecord)) {
+    const items: T[] = []
+    for (const kvt of kvts) {
+      const item = fn(kvt)
+      if (item !== undefined) items.push(item)
+    }
+    if (items.length > 0) yield new Many(items)
+  }
 }
 
-/** As messageSlicesAt, with only message ids (records are not parsed). */
-export function keySlicesAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<string[]> {
-  return recordSlicesAt(ctx, chunks, decodeKey)
+/** As mappedSlicesAt, with only message ids (records are not parsed). */
+export async function* keySlicesAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<Many<string>> {
+  for await (const keys of recordSlicesAt(ctx, chunks, decodeKey)) yield new Many(keys)
 }
 
-/** As messageSlicesAt, one message at a time. */
+/** The messages at the index chunks, one at a time. */
 export async function* messagesAt(ctx: ReadCtx, chunks: AsyncIterable<number[]>): AsyncGenerator<KVT> {
-  for await (const slice of messageSlicesAt(ctx, chunks)) yield* slice
+  for await (const slice of recordSlicesAt(ctx, chunks, decodeRecord)) yield* slice
 }
 
 async function* recordSlicesAt<T>(ctx: ReadCtx, chunks: AsyncIterable<number[]>, decode: (b: Uint8Array) => T): AsyncGenerator<T[]> {

@@ -55,7 +55,8 @@ export async function catchUp(d: CatchUpDeps): Promise<number> {
     report(last, false)
   }
   // Records are decoded at once, so the stream lends its buffer instead of copying each one.
-  const opts: { gt?: number; signal?: AbortSignal; borrow: true } = since >= 0 ? { gt: since, borrow: true } : { borrow: true }
+  const opts: { gt?: number; signal?: AbortSignal; borrow: true } = { borrow: true }
+  if (since >= 0) opts.gt = since
   if (d.signal) opts.signal = d.signal
   for await (const entry of log.stream(opts)) {
     let m: IndexedMsg
