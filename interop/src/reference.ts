@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { freePort, freePorts } from '@ssb/vitest-config/free-port'
 import { connectClient, MAIN_NETWORK_CAPS, type SsbClient } from './client.js'
 
 const require = createRequire(import.meta.url)
@@ -78,27 +79,7 @@ function installExitHook(): void {
   })
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const [port] = await freePorts(1)
-  return port!
-}
-
-/** `count` distinct free ports (all held open together, then released). */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => {
-      const server = net.createServer()
-      return new Promise<net.Server>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(0, '127.0.0.1', () => resolve(server))
-      })
-    }),
-  )
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port)
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
-  return ports
-}
+export { freePort, freePorts }
 
 function secretFileText(keys: SsbKeysJSON): string {
   // The layout ssb-keys 8 writes (protocol.md §1.2).
