@@ -40,6 +40,13 @@ export const BATCH_PARALLEL_THRESHOLD = 32
  */
 export const ITERATOR_CHUNK = 4096
 
+/**
+ * Bytes of keys (and values) one iterator round trip may carry: classic-level stops a nextv at
+ * 16 KiB by default, some 250 index keys, which made a scan of thousands of keys wait on
+ * dozens of thread-pool round trips. Room for a full ITERATOR_CHUNK of typical entries.
+ */
+export const ITERATOR_CHUNK_BYTES = 512 * 1024
+
 /** Messages resolved per log.readMany call, at most (slices grow from 8, doubling). */
 export const READ_SLICE_RECORDS = 1024
 

@@ -1,6 +1,6 @@
 import type { KVT, MsgValue } from '@ssb/feed'
 import { type Core, settled } from './core.js'
-import { ITERATOR_CHUNK, READ_SLICE_RECORDS } from './constants.js'
+import { ITERATOR_CHUNK, ITERATOR_CHUNK_BYTES, READ_SLICE_RECORDS } from './constants.js'
 import { DbError, abortError } from './errors.js'
 import type { Level } from './index-state.js'
 import { Subscription } from './live.js'
@@ -188,19 +188,34 @@ function openRead<T>(
   })
 }
 
-/** Index entries in `range`, in chunks (growing from a small first chunk). */
+/**
+ * Index entries in `range`, in chunks (growing from a small first chunk). The next chunk is read
+ * (in LevelDB's thread) while the consumer works on the current one.
+ */
 export async function* scan(ctx: ReadCtx, range: Range, withValues: boolean): AsyncGenerator<Array<[string, string]>> {
-  const it = ctx.core.state.level.iterator({ ...range, snapshot: ctx.snapshot ?? undefined, keys: true, values: withValues })
+  const it = ctx.core.state.level.iterator({
+    ...range,
+    snapshot: ctx.snapshot ?? undefined,
+    keys: true,
+    values: withValues,
+    highWaterMarkBytes: ITERATOR_CHUNK_BYTES,
+  })
+  let ahead: Promise<unknown> | null = null
   try {
     let size = 16
-    for (;;) {
+    let entries = await it.nextv(size)
+    while (entries.length > 0) {
       if (ctx.signal?.aborted) throw abortError(ctx.signal)
-      const entries = await it.nextv(size)
-      if (entries.length === 0) return
-      yield entries as Array<[string, string]>
       size = Math.min(size * 4, ITERATOR_CHUNK)
+      const next = it.nextv(size)
+      ahead = next
+      yield entries as Array<[string, string]>
+      entries = await next
+      ahead = null
     }
   } finally {
+    // A read ahead nobody wants any more (limit reached, abort) ends before the iterator closes.
+    if (ahead !== null) await ahead.catch(() => undefined)
     await it.close()
   }
 }
