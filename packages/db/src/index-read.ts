@@ -13,12 +13,45 @@ import {
   queryView,
 } from './query-index.js'
 import { type Many, type ReadCtx, freshKvt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
+import { Projection, fieldTree } from './project.js'
 import { type IndexedMsg, decodeRecord, indexedContent, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { IndexItem, IndexReadOptions } from './types.js'
 
 const MAX_SEQ = 2 ** 52
 const SYNC = Object.freeze({ sync: true as const })
+
+/** A record read in part (project.ts). */
+class Fields {
+  constructor(readonly fields: Record<string, unknown>) {}
+}
+
+/** The paths a caller needs (IndexReadOptions.fields), checked; `rts` is derived, not read. */
+function neededPaths(paths: ReadonlyArray<readonly string[]> | undefined): { paths: Array<readonly string[]>; rts: boolean } | null {
+  if (paths === undefined) return null
+  if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.every((k) => typeof k === 'string'))) {
+    throw new DbError('DB_INVALID_ARGUMENT', 'fields must be an array of paths (arrays of strings)')
+  }
+  const rts = paths.some((p) => p[0] === 'rts')
+  const own = paths.filter((p) => p[0] !== 'rts')
+  // rts is the claimed time unless it is missing or after the receive time
+  if (rts) own.push(['timestamp'], ['value', 'timestamp'])
+  return { paths: own, rts }
+}
+
+/** Decodes the fields in `paths` of a record (project.ts), or all of it where that cannot be done. */
+function partialDecoder(paths: ReadonlyArray<readonly string[]>): ((b: Uint8Array) => KVT | Fields) | null {
+  const tree = fieldTree(paths)
+  if (tree === null) return null
+  const withValue = tree.value !== undefined
+  const projection = new Projection(tree)
+  return (b) => {
+    const f = projection.read(b)
+    // A record without an object `value` is damaged: the full decode reports it.
+    const bad = f === null || (withValue && (typeof f.value !== 'object' || f.value === null))
+    return bad ? decodeRecord(b) : new Fields(f)
+  }
+}
 
 interface Bounds {
   lo: string
@@ -172,6 +205,7 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
     out.rts = rts
     return out
   }
+  const needed = neededPaths(o.fields)
   const check = (kvt: KVT): IndexItem | undefined => {
     const view = queryView(kvt, indexedContent(kvt.value, core.opts.unbox, core.logger))
     return inRange(view) ? output(kvt, view.rts) : undefined
@@ -181,11 +215,27 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
    * then not re-encoded and compared), or a numeric window on the receive time to check.
    */
   function fromOffsets(ctx: ReadCtx, offsets: AsyncIterable<number[]>, exact: boolean | [number, number]): AsyncGenerator<Many<IndexItem>> {
-    return mappedSlicesAt(ctx, offsets, (kvt) => {
-      if (exact === true) return output(kvt, rtsOf(kvt))
-      if (exact !== false) return kvt.timestamp >= exact[0] && kvt.timestamp <= exact[1] ? output(kvt, rtsOf(kvt)) : undefined
-      return check(kvt)
-    })
+    const inWindow = (t: unknown): boolean => exact === true || (exact !== false && typeof t === 'number' && t >= exact[0] && t <= exact[1])
+    const full = (kvt: KVT): IndexItem | undefined => {
+      if (exact === false) return check(kvt)
+      return inWindow(kvt.timestamp) ? output(kvt, rtsOf(kvt)) : undefined
+    }
+    // Only exact reads can do without the index tuple, and so without most of each record.
+    if (needed === null || exact === false) return mappedSlicesAt(ctx, offsets, full)
+    const decode = partialDecoder(exact === true ? needed.paths : [...needed.paths, ['timestamp']])
+    if (decode === null) return mappedSlicesAt(ctx, offsets, full)
+    return mappedSlicesAt(
+      ctx,
+      offsets,
+      (r: KVT | Fields) => {
+        if (!(r instanceof Fields)) return full(r)
+        const v = r.fields
+        if (!inWindow(v.timestamp)) return undefined
+        if (needed.rts) v.rts = rtsOf(v as unknown as KVT)
+        return v as unknown as IndexItem
+      },
+      decode,
+    )
   }
 
   const oldPart = async function* (ctx: ReadCtx): AsyncGenerator<IndexItem | Many<IndexItem>> {
@@ -227,7 +277,9 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
         const seek = core.state.seek
         const start = w[0] === -Infinity ? 0 : seek.floor(w[0])
         const end = Math.min(seek.ceil(w[1]), ctx.upTo + 1)
-        for (const type of types) yield* fromOffsets(ctx, typeOffsets(ctx, type, start, end, reverse), pinned ? w : false)
+        // A pinned type with no time bounds needs no check at all.
+        const exact = !pinned ? false : w[0] === -Infinity && w[1] === Infinity ? true : w
+        for (const type of types) yield* fromOffsets(ctx, typeOffsets(ctx, type, start, end, reverse), exact)
         return
       }
     }

@@ -246,11 +246,23 @@ async function readWith<T>(ctx: ReadCtx, offsets: number[], decode: (b: Uint8Arr
  * from a few messages, so a query with a small limit stops early even when one run lists
  * thousands.
  */
-export async function* mappedSlicesAt<T>(ctx: ReadCtx, chunks: AsyncIterable<number[]>, fn: (kvt: KVT) => T | undefined): AsyncGenerator<Many<T>> {
-  for await (const kvts of recordSlicesAt(ctx, chunks, decodeRecord)) {
+export function mappedSlicesAt<T>(ctx: ReadCtx, chunks: AsyncIterable<number[]>, fn: (kvt: KVT) => T | undefined): AsyncGenerator<Many<T>>
+export function mappedSlicesAt<R, T>(
+  ctx: ReadCtx,
+  chunks: AsyncIterable<number[]>,
+  fn: (record: R) => T | undefined,
+  decode: (b: Uint8Array) => R,
+): AsyncGenerator<Many<T>>
+export async function* mappedSlicesAt<R, T>(
+  ctx: ReadCtx,
+  chunks: AsyncIterable<number[]>,
+  fn: (record: R) => T | undefined,
+  decode: (b: Uint8Array) => R = decodeRecord as unknown as (b: Uint8Array) => R,
+): AsyncGenerator<Many<T>> {
+  for await (const records of recordSlicesAt(ctx, chunks, decode)) {
     const items: T[] = []
-    for (const kvt of kvts) {
-      const item = fn(kvt)
+    for (const r of records) {
+      const item = fn(r)
       if (item !== undefined) items.push(item)
     }
     if (items.length > 0) yield new Many(items)

@@ -161,6 +161,13 @@ export interface IndexReadOptions {
   sync?: boolean
   /** Default true: private messages we can read come decrypted (ssb-db's view of them). */
   private?: boolean
+  /**
+   * The only paths of `{key, value, timestamp, rts}` the caller will look at (e.g. `['value',
+   * 'author']`): items may then hold just those (each with its whole value, and the objects on
+   * the way to it) instead of the whole message, which spares parsing the rest of each record.
+   * A hint: any item may still come whole (private messages, the live part).
+   */
+  fields?: ReadonlyArray<readonly string[]>
   signal?: AbortSignal
 }
 

@@ -73,6 +73,19 @@ describe('private messages', () => {
     expect((linksPublic[0] as { value: MsgValue }).value).toEqual(forMe.value)
   })
 
+  test('readIndex with fields: decrypted content where a path needs it, the rest read in part', async () => {
+    const whole = (await collect(t.db.readIndex({ index: 'typ', gte: ['secret'], lte: ['secret'] }))) as Array<KVT & { rts: number }>
+    expect(whole.map((k) => k.key)).toEqual([forMe.key, own.key])
+    const authors = await collect(t.db.readIndex({ index: 'typ', gte: ['secret'], lte: ['secret'], fields: [['value', 'author'], ['rts']] }))
+    // rts needs both timestamps, so they come along
+    expect(authors).toEqual(whole.map((k) => ({ value: { author: k.value.author, timestamp: k.value.timestamp }, timestamp: k.timestamp, rts: k.rts })))
+    const content = (await collect(t.db.readIndex({ index: 'typ', gte: ['secret'], lte: ['secret'], fields: [['value', 'content', 'type']] }))) as KVT[]
+    // boxed content cannot be read in part: those come whole, decrypted
+    expect(content.map((k) => k.value.content)).toEqual(whole.map((k) => k.value.content))
+    expect(content.map((k) => (k.value.content as { type: string }).type)).toEqual(['secret', 'secret'])
+    expect(() => t.db.readIndex({ index: 'typ', gte: [], lte: [], fields: 'value' as never })).toThrow(/fields/)
+  })
+
   test('live streams decrypt on request too', async () => {
     const it = t.db.messagesByType({ type: 'secret', old: false, live: true, private: true })[Symbol.asyncIterator]()
     const next = it.next()

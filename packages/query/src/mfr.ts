@@ -128,6 +128,9 @@ const REDUCE_OPS: Record<string, (a: unknown, b: unknown) => unknown> = {
   },
 }
 
+/** Whether `$name` is a reduction (mfr's reduce operators), as opposed to a value operator. */
+export const isReduceOp = (name: string): boolean => hasOwn(REDUCE_OPS, name) && !hasOwn(MAP_OPS, name)
+
 const STAGES = new Set(['$filter', '$map', '$reduce', '$sort'])
 
 function unknownOp(k: string): QueryError {
@@ -263,31 +266,34 @@ function makeReduce(rule: unknown): Reducer {
   if (top.kind !== 'reduce') throw new QueryError('QUERY_INVALID', '$reduce needs a reduction or an object of them')
   if (gets.length === 0) return top.fn
   const reduce = top.fn
-  const cmp = (hay: unknown, needle: unknown[]): number => {
-    for (let i = 0; i < sets.length; i++) {
-      const x = getPath(hay, sets[i])
-      const y = needle[i]
-      if (x !== y) return compare(x, y)
-    }
+  // The group keys of each group, kept beside the groups (they are what getPath would read back
+  // from each group: every reduction step writes the latest item's keys).
+  let cache: { groups: unknown[]; keys: unknown[][] } | null = null
+  const cmp = (x: unknown[], y: unknown[]): number => {
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return compare(x[i], y[i])
     return 0
   }
   return (a, b) => {
     const groups = (a || []) as unknown[]
+    if (cache === null || cache.groups !== groups) cache = { groups, keys: groups.map((g) => sets.map((s) => getPath(g, s))) }
+    const keys = cache.keys
     const needle = gets.map((g) => g(b))
     let lo = 0
     let hi = groups.length - 1
     while (lo <= hi) {
       const mid = lo + ((hi - lo) >>> 1)
-      const c = cmp(groups[mid], needle)
+      const c = cmp(keys[mid]!, needle)
       if (c < 0) lo = mid + 1
       else if (c > 0) hi = mid - 1
       else {
         groups[mid] = reduce(groups[mid], b)
+        keys[mid] = needle
         return groups
       }
     }
     if (groups.length >= MAX_BUFFERED_ITEMS) throw new QueryError('QUERY_LIMIT_EXCEEDED', `$reduce makes more than ${MAX_BUFFERED_ITEMS} groups`)
     groups.splice(lo, 0, reduce(undefined, b))
+    keys.splice(lo, 0, needle)
     return groups
   }
 }

@@ -1,5 +1,6 @@
 import type { Db, QueryIndexName } from '@ssb/db'
 import { QueryError } from './errors.js'
+import { queryFields } from './fields.js'
 import { type Stage, checkSize, compileQuery, runStages } from './mfr.js'
 import { indexBounds, indexBySort, selectIndex } from './plan.js'
 
@@ -124,6 +125,8 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
       const plan = explain(opts)
       const stages: Stage[] | null = Array.isArray(opts.query) ? compileQuery(opts.query) : null
       const signal = opts.signal
+      // Stages that only look at some fields let the store skip the rest of each record.
+      const fields = stages !== null ? queryFields(opts.query as unknown[]) : null
       let src: AsyncIterable<unknown>
       if ('scan' in plan) {
         src = db.createLogStream({
@@ -142,6 +145,7 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
           old: plan.old,
           live: plan.live,
           sync: opts.sync !== false,
+          ...(fields !== null ? { fields } : {}),
           ...(signal ? { signal } : {}),
         })
       }

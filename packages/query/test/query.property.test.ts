@@ -108,6 +108,15 @@ const tailArb = fc.constantFrom<unknown[]>(
   [{ $sort: [['value', 'author'], ['value', 'sequence']] }],
   [{ $sort: ['timestamp'] }],
   [{ $reduce: { t: ['value', 'content', 'type'], n: { $count: true } } }],
+  // fields read in part (readIndex `fields`): paths into the header, the content, rts, the key
+  [{ $reduce: { a: ['value', 'author'], n: { $count: true } } }],
+  [{ $map: { k: 'key', r: 'rts', t: 'timestamp', c: ['value', 'content', 'channel'] } }],
+  [{ $map: ['value', 'content'] }],
+  [{ $map: true }],
+  [{ $sort: ['rts'] }, { $map: ['value', 'content', 'i'] }],
+  [{ $filter: { value: { content: { i: { $gt: 100 } } } } }, { $reduce: { $max: 'rts' } }],
+  [{ $reduce: { r: ['value', 'content', 'root'], all: { $collect: ['value', 'content', 'i'] } } }],
+  [{ $map: { value: true, x: ['value', 'content', 'type', 'length'] } }],
 )
 
 test('query.read = naive in-memory evaluation (order included)', async () => {
