@@ -13,45 +13,13 @@ import {
   queryView,
 } from './query-index.js'
 import { type Many, type ReadCtx, freshKvt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
-import { Projection, fieldTree } from './project.js'
+import { Fields, SKIP, checkPaths, checkPrefilter, recordReader } from './partial.js'
 import { type IndexedMsg, decodeRecord, indexedContent, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { IndexItem, IndexReadOptions } from './types.js'
 
 const MAX_SEQ = 2 ** 52
 const SYNC = Object.freeze({ sync: true as const })
-
-/** A record read in part (project.ts). */
-class Fields {
-  constructor(readonly fields: Record<string, unknown>) {}
-}
-
-/** The paths a caller needs (IndexReadOptions.fields), checked; `rts` is derived, not read. */
-function neededPaths(paths: ReadonlyArray<readonly string[]> | undefined): { paths: Array<readonly string[]>; rts: boolean } | null {
-  if (paths === undefined) return null
-  if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.every((k) => typeof k === 'string'))) {
-    throw new DbError('DB_INVALID_ARGUMENT', 'fields must be an array of paths (arrays of strings)')
-  }
-  const rts = paths.some((p) => p[0] === 'rts')
-  const own = paths.filter((p) => p[0] !== 'rts')
-  // rts is the claimed time unless it is missing or after the receive time
-  if (rts) own.push(['timestamp'], ['value', 'timestamp'])
-  return { paths: own, rts }
-}
-
-/** Decodes the fields in `paths` of a record (project.ts), or all of it where that cannot be done. */
-function partialDecoder(paths: ReadonlyArray<readonly string[]>): ((b: Uint8Array) => KVT | Fields) | null {
-  const tree = fieldTree(paths)
-  if (tree === null) return null
-  const withValue = tree.value !== undefined
-  const projection = new Projection(tree)
-  return (b) => {
-    const f = projection.read(b)
-    // A record without an object `value` is damaged: the full decode reports it.
-    const bad = f === null || (withValue && (typeof f.value !== 'object' || f.value === null))
-    return bad ? decodeRecord(b) : new Fields(f)
-  }
-}
 
 interface Bounds {
   lo: string
@@ -205,7 +173,8 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
     out.rts = rts
     return out
   }
-  const needed = neededPaths(o.fields)
+  const fields = o.fields === undefined ? null : checkPaths(o.fields, 'fields')
+  const where = checkPrefilter(o.where)
   const check = (kvt: KVT): IndexItem | undefined => {
     const view = queryView(kvt, indexedContent(kvt.value, core.opts.unbox, core.logger))
     return inRange(view) ? output(kvt, view.rts) : undefined
@@ -217,22 +186,19 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
   function fromOffsets(ctx: ReadCtx, offsets: AsyncIterable<number[]>, exact: boolean | [number, number]): AsyncGenerator<Many<IndexItem>> {
     const inWindow = (t: unknown): boolean => exact === true || (exact !== false && typeof t === 'number' && t >= exact[0] && t <= exact[1])
     const full = (kvt: KVT): IndexItem | undefined => {
-      if (exact === false) return check(kvt)
-      return inWindow(kvt.timestamp) ? output(kvt, rtsOf(kvt)) : undefined
+      const item = exact === false ? check(kvt) : inWindow(kvt.timestamp) ? output(kvt, rtsOf(kvt)) : undefined
+      return item === undefined || where === undefined || where.test(item as unknown as Record<string, unknown>) ? item : undefined
     }
     // Only exact reads can do without the index tuple, and so without most of each record.
-    if (needed === null || exact === false) return mappedSlicesAt(ctx, offsets, full)
-    const decode = partialDecoder(exact === true ? needed.paths : [...needed.paths, ['timestamp']])
+    const decode = exact === false ? null : recordReader(fields, where, exact === true ? [] : [['timestamp']], true)
     if (decode === null) return mappedSlicesAt(ctx, offsets, full)
     return mappedSlicesAt(
       ctx,
       offsets,
-      (r: KVT | Fields) => {
+      (r: KVT | Fields | typeof SKIP) => {
+        if (r === SKIP) return undefined
         if (!(r instanceof Fields)) return full(r)
-        const v = r.fields
-        if (!inWindow(v.timestamp)) return undefined
-        if (needed.rts) v.rts = rtsOf(v as unknown as KVT)
-        return v as unknown as IndexItem
+        return inWindow(r.fields.timestamp) ? (r.fields as unknown as IndexItem) : undefined
       },
       decode,
     )
@@ -291,7 +257,9 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
   }
   const live = (m: IndexedMsg): IndexItem | undefined => {
     const view = queryView(m.kvt, m.content)
-    return inRange(view) ? output(freshKvt(m), view.rts) : undefined
+    if (!inRange(view)) return undefined
+    const item = output(freshKvt(m), view.rts)
+    return where === undefined || where.test(item as unknown as Record<string, unknown>) ? item : undefined
   }
   const run: { signal?: AbortSignal; live?: boolean; old?: boolean } = {}
   if (o.signal !== undefined) run.signal = o.signal

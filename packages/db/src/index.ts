@@ -25,6 +25,8 @@ export type {
   HistoryStreamOptions,
   IndexItem,
   IndexReadOptions,
+  LogStreamOptions,
+  Prefilter,
   IndexProgress,
   LatestItem,
   LinkItem,

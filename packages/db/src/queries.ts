@@ -5,9 +5,10 @@ import { DbError } from './errors.js'
 import { encFloat, offsetFromKeyEnd, prefixEnd } from './index-keys.js'
 import { type FloatBounds, floatBounds, inFloat, intBounds } from './ranges.js'
 import { type Many, type ReadCtx, freshKvt, keySlicesAt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
-import { type FormatOpts, type IndexedMsg, decodeKey, decodeRecord, formatOpts, rtsOf } from './record.js'
+import { SKIP, checkPrefilter, recordReader } from './partial.js'
+import { type FormatOpts, type IndexedMsg, decodeKey, decodeRecord, formatKvt, formatOpts, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
-import type { HistoryStreamOptions, StreamItem, StreamOptions, TypeStreamOptions, UserStreamOptions } from './types.js'
+import type { HistoryStreamOptions, LogStreamOptions, StreamItem, StreamOptions, TypeStreamOptions, UserStreamOptions } from './types.js'
 
 function feedIdArg(id: unknown): string {
   if (!isFeedId(id)) throw new DbError('DB_INVALID_ARGUMENT', 'id must be a feed id')
@@ -59,22 +60,34 @@ export function createUserStream(core: Core, o: UserStreamOptions): AsyncIterabl
   return feedRange(core, id, lo, hi, o, formatOpts(o))
 }
 
-export function createLogStream(core: Core, o: StreamOptions = {}): AsyncIterable<StreamItem> {
+export function createLogStream(core: Core, o: LogStreamOptions = {}): AsyncIterable<StreamItem> {
   const b = floatBounds(o)
   const f = formatOpts(o)
+  const where = checkPrefilter(o.where)
+  // With a prefilter, each message is tested as {key, value, timestamp}, decrypted if asked for.
+  const whole = { keys: true, values: true, private: f.private }
+  const show = (kvt: KVT): StreamItem | undefined => {
+    if (where === undefined) return present(core, kvt, f) as StreamItem
+    const m = present(core, kvt, whole) as KVT
+    return where.test(m as unknown as Record<string, unknown>) ? (formatKvt(m, f) as StreamItem) : undefined
+  }
   const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
-    const keysOnly = f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity
+    const keysOnly = f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity && where === undefined
+    // Records the prefilter rejects are read only as far as its fields.
+    const decode = recordReader(null, where, [], false)
     for await (const entry of logRange(ctx, b.lower, b.upper, o.reverse === true)) {
       if (keysOnly) {
         yield decodeKey(entry.value) as StreamItem
         continue
       }
-      const kvt = decodeRecord(entry.value)
-      if (inFloat(b, kvt.timestamp)) yield present(core, kvt, f) as StreamItem
+      const kvt = decode === null ? decodeRecord(entry.value) : decode(entry.value)
+      if (kvt === SKIP) continue
+      if (!inFloat(b, (kvt as KVT).timestamp)) continue
+      const item = show(kvt as KVT)
+      if (item !== undefined) yield item
     }
   }
-  const live = (m: IndexedMsg): StreamItem | undefined =>
-    inFloat(b, m.kvt.timestamp) ? (present(core, freshKvt(m), f) as StreamItem) : undefined
+  const live = (m: IndexedMsg): StreamItem | undefined => (inFloat(b, m.kvt.timestamp) ? show(freshKvt(m)) : undefined)
   return runStream(core, o, old, live)
 }
 

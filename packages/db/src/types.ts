@@ -58,6 +58,22 @@ export interface StreamOptions {
   signal?: AbortSignal
 }
 
+/**
+ * A cheap first test of each message, made on just the fields it names where the record can be
+ * read in part (much cheaper than parsing it all). `test` must give the same answer on those
+ * fields as on the whole message (`{key, value, timestamp}`, with `rts` for readIndex); it may
+ * also be called with the whole message. Messages it rejects are left out.
+ */
+export interface Prefilter {
+  fields: ReadonlyArray<readonly string[]>
+  test: (message: Record<string, unknown>) => boolean
+}
+
+export interface LogStreamOptions extends StreamOptions {
+  /** Leave out messages this rejects (see Prefilter); private ones are tested decrypted. */
+  where?: Prefilter
+}
+
 export interface HistoryStreamOptions {
   id: string
   seq?: number
@@ -168,6 +184,8 @@ export interface IndexReadOptions {
    * A hint: any item may still come whole (private messages, the live part).
    */
   fields?: ReadonlyArray<readonly string[]>
+  /** Leave out messages this rejects (see Prefilter), before most of each record is read. */
+  where?: Prefilter
   signal?: AbortSignal
 }
 
@@ -185,7 +203,7 @@ export interface Db {
   get(id: string | GetOptions): Promise<MsgValue | KVT>
   createHistoryStream(opts: HistoryStreamOptions): AsyncIterable<StreamItem>
   createUserStream(opts: UserStreamOptions): AsyncIterable<StreamItem>
-  createLogStream(opts?: StreamOptions): AsyncIterable<StreamItem>
+  createLogStream(opts?: LogStreamOptions): AsyncIterable<StreamItem>
   createFeedStream(opts?: StreamOptions): AsyncIterable<StreamItem>
   messagesByType(opts: string | TypeStreamOptions): AsyncIterable<StreamItem>
   links(opts: LinksOptions): AsyncIterable<LinkItem>

@@ -86,6 +86,21 @@ describe('private messages', () => {
     expect(() => t.db.readIndex({ index: 'typ', gte: [], lte: [], fields: 'value' as never })).toThrow(/fields/)
   })
 
+  test('prefilters (where) see private messages decrypted, whole', async () => {
+    type M = { value: { author: string; content: unknown } }
+    const secret = { fields: [['value', 'content', 'type']], test: (m: Record<string, unknown>) => ((m as M).value.content as { type?: string }).type === 'secret' }
+    const byType = (await collect(t.db.createLogStream({ private: true, where: secret }))) as KVT[]
+    expect(byType.map((k) => k.key)).toEqual([forMe.key, own.key])
+    expect(byType.map((k) => (k.value.content as { type: string }).type)).toEqual(['secret', 'secret'])
+    // not decrypted: nothing has that type
+    expect(await collect(t.db.createLogStream({ where: secret }))).toEqual([])
+    const byFriend = { fields: [['value', 'author']], test: (m: Record<string, unknown>) => (m as M).value.author === friend.id }
+    expect(((await collect(t.db.createLogStream({ where: byFriend, keys: true, values: false }))) as string[])).toEqual([forMe.key, notForMe.key])
+    const indexed = (await collect(t.db.readIndex({ index: 'typ', gte: ['secret'], lte: ['secret'], where: byFriend }))) as KVT[]
+    expect(indexed.map((k) => k.key)).toEqual([forMe.key])
+    expect(() => t.db.createLogStream({ where: { fields: [['a']] } as never })).toThrow(/where/)
+  })
+
   test('live streams decrypt on request too', async () => {
     const it = t.db.messagesByType({ type: 'secret', old: false, live: true, private: true })[Symbol.asyncIterator]()
     const next = it.next()

@@ -94,6 +94,18 @@ function sortPaths(rule: unknown, out: Path[]): void {
   }
 }
 
+/** The message paths a `$filter` rule reads, or null when it looks at messages as a whole. */
+export function filterFields(rule: unknown): string[][] | null {
+  const out: Path[] = []
+  try {
+    filterPaths(rule, [], out)
+  } catch (err) {
+    if (err === WHOLE) return null
+    throw err
+  }
+  return out
+}
+
 /**
  * The message paths a query reads, or null when it needs whole messages (its output is
  * messages, or a rule looks at a message as a whole). Call with a query compileQuery accepted.

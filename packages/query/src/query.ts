@@ -1,6 +1,6 @@
-import type { Db, QueryIndexName } from '@ssb/db'
+import type { Db, Prefilter, QueryIndexName } from '@ssb/db'
 import { QueryError } from './errors.js'
-import { queryFields } from './fields.js'
+import { filterFields, queryFields } from './fields.js'
 import { type Stage, checkSize, compileQuery, runStages } from './mfr.js'
 import { indexBounds, indexBySort, selectIndex } from './plan.js'
 
@@ -104,6 +104,18 @@ export function explain(arg?: QueryReadOptions | string): QueryPlan {
   return plan
 }
 
+/**
+ * The query's first stage, when it is a `$filter` on some fields only, as a test the store can
+ * make on those fields before reading the rest of each record (the stage still runs after).
+ */
+function prefilter(query: unknown[], stages: Stage[]): Prefilter | undefined {
+  const first = stages[0]
+  const rule = (query.find(Boolean) as { $filter?: unknown } | undefined)?.$filter
+  if (first?.kind !== 'filter' || rule === undefined) return undefined
+  const fields = filterFields(rule)
+  return fields === null ? undefined : { fields, test: first.test as (m: Record<string, unknown>) => boolean }
+}
+
 async function* take(src: AsyncIterable<unknown>, n: number): AsyncGenerator<unknown> {
   if (n <= 0) return
   for await (const v of src) {
@@ -127,6 +139,7 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
       const signal = opts.signal
       // Stages that only look at some fields let the store skip the rest of each record.
       const fields = stages !== null ? queryFields(opts.query as unknown[]) : null
+      const where = stages !== null ? prefilter(opts.query as unknown[], stages) : undefined
       let src: AsyncIterable<unknown>
       if ('scan' in plan) {
         src = db.createLogStream({
@@ -134,6 +147,7 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
           live: plan.live,
           reverse: plan.reverse,
           private: true,
+          ...(where ? { where } : {}),
           ...(signal ? { signal } : {}),
         })
       } else {
@@ -146,6 +160,7 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
           live: plan.live,
           sync: opts.sync !== false,
           ...(fields !== null ? { fields } : {}),
+          ...(where ? { where } : {}),
           ...(signal ? { signal } : {}),
         })
       }
