@@ -121,6 +121,13 @@ export class Listeners {
     return this.listenersFor(scope, 'net').map((l) => l.host)
   }
 
+  /** Paths of the unix sockets we listen on (device scope, no-auth, like ssb-unix-socket). */
+  unixPaths(): string[] {
+    const out: string[] = []
+    for (const { spec } of this.#servers) if (spec.kind === 'unix') out.push(spec.path)
+    return out
+  }
+
   /** Bound host and port of the net or ws listeners that serve a scope. */
   listenersFor(scope: Scope, kind: 'net' | 'ws'): Array<{ host: string | undefined; port: number }> {
     const out: Array<{ host: string | undefined; port: number }> = []

@@ -148,6 +148,8 @@ export class SsbServer {
       const host = isWildcardHost(l.host) ? hostForScope(s) : l.host
       if (host) addrs.push(wsAddress(host, l.port, key))
     }
+    // multiserver's unix transport with the noauth transform, as ssb-server lists it
+    if (s === 'device') for (const path of this.#listeners?.unixPaths() ?? []) addrs.push(`unix:${path}~noauth`)
     return addrs.length ? [...new Set(addrs)].join(';') : null
   }
 

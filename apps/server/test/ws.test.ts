@@ -3,6 +3,7 @@
 // bounded close and the server stays healthy; the same port serves blobs over plain HTTP.
 import { randomBytes } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
+import { join } from 'node:path'
 import { connect as netConnect, createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
@@ -109,10 +110,12 @@ describe('config and addresses', () => {
     }
   })
 
-  test('getAddress lists the ws address after the net one, in multiserver form', () => {
+  test('getAddress lists the ws address after the net one, in multiserver form (the unix socket on device scope)', () => {
     const key = t.keys.public.replace(/\.ed25519$/, '')
-    expect(t.server.getAddress('device')).toBe(`net:127.0.0.1:${t.port}~shs:${key};ws://127.0.0.1:${wsPortOf(t)}~shs:${key}`)
+    const netWs = `net:127.0.0.1:${t.port}~shs:${key};ws://127.0.0.1:${wsPortOf(t)}~shs:${key}`
+    expect(t.server.getAddress('device')).toBe(`${netWs};unix:${join(t.dir, 'socket')}~noauth`)
     expect(t.server.address()).toBe(t.server.getAddress('device'))
+    expect(t.server.getAddress('local')).toBe(netWs)
   })
 
   test('a busy ws port fails start-up with a clear error', async () => {
