@@ -73,7 +73,8 @@ test('the example publishes and reads the three streams in the given data dir', 
 
     const keys = await loadSecret(join(data.dir, 'secret'))
     const key = escape(keys.public.replace(/\.ed25519$/, ''))
-    expect(out).toMatch(new RegExp(`^server ${escape(keys.id)} listening on net:127\\.0\\.0\\.1:\\d+~shs:${key};ws://127\\.0\\.0\\.1:\\d+~shs:${key}$`, 'm'))
+    const unix = escape(`unix:${join(data.dir, 'socket')}~noauth`)
+    expect(out).toMatch(new RegExp(`^server ${escape(keys.id)} listening on net:127\\.0\\.0\\.1:\\d+~shs:${key};ws://127\\.0\\.0\\.1:\\d+~shs:${key};${unix}$`, 'm'))
     expect(out).not.toContain(':8989~')
     expect(out).toContain(`whoami: ${keys.id}\n`)
     expect(JSON.parse(readFileSync(join(data.dir, 'manifest.json'), 'utf8'))).toMatchObject(CORE_MANIFEST)
