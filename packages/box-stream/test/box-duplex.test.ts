@@ -117,6 +117,24 @@ describe('createBoxDuplex over TCP', () => {
     expect(got.subarray(0, got.length - 200 * 1024).equals(Buffer.concat(expected))).toBe(true)
   })
 
+  test('a large write goes out in recycled buffers with the wire bytes of one boxed write', async () => {
+    const a = boxDuplex(pair.client, clientKeys)
+    const raw: Buffer[] = []
+    pair.server.on('data', (d: Buffer) => raw.push(d))
+    // several pieces at once (one _writev), sizes not multiples of a box, 600 KiB in all
+    const pieces = [randomBytes(9), randomBytes(512 * 1024 + 3), randomBytes(70_000), randomBytes(5)]
+    a.cork()
+    for (const p of pieces) a.write(p)
+    a.uncork()
+    const second = randomBytes(300 * 1024 + 1)
+    a.write(second)
+    a.end()
+    await once(pair.server, 'end')
+    const boxer = createBoxer(k1, n1)
+    const want = Buffer.concat([boxer.boxChunks(pieces), boxer.boxChunks([second]), boxer.goodbye()])
+    expect(Buffer.concat(raw).equals(want)).toBe(true)
+  })
+
   test('a slow reader pauses the socket, then receives everything', async () => {
     const a = boxDuplex(pair.client, clientKeys)
     const b = boxDuplex(pair.server, serverKeys, { highWaterMark: 16 * 1024 })
