@@ -199,10 +199,10 @@ class Scanner {
         if (sub === null || b[v] !== OPEN_OBJ) {
           if (sub !== null && b[v] === QUOTE) throw GIVE_UP // e.g. boxed content: decode in full
           next = this.skipValue(v)
-          out[key] = this.value(v, next)
+          setOwn(out, key, this.value(v, next))
         } else {
           const child: Obj = {}
-          out[key] = child
+          setOwn(out, key, child)
           next = this.object(v, sub, child, done)
         }
         if (done) return -1
@@ -213,6 +213,12 @@ class Scanner {
       else throw GIVE_UP
     }
   }
+}
+
+/** `o[key] = value` as JSON.parse does it: `__proto__` becomes an own property, not the prototype. */
+function setOwn(o: Obj, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true })
+  else o[key] = value
 }
 
 /** Reads the fields of a FieldTree from records (see the module comment). */

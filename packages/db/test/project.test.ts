@@ -8,24 +8,25 @@ const isPlain = (v: unknown): v is Obj => typeof v === 'object' && v !== null &&
 /** What projectRecord must give: the wanted members of the parsed record, or null (give up). */
 function pick(o: Obj, tree: FieldTree): Obj | null {
   const out: Obj = {}
+  const set = (k: string, v: unknown) => Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true })
   for (const k of Object.keys(tree)) {
     if (!Object.prototype.hasOwnProperty.call(o, k)) continue
     const sub = tree[k]!
     const v = o[k]
     if (sub === true || !isPlain(v)) {
       if (sub !== true && typeof v === 'string') return null
-      out[k] = v
+      set(k, v)
     } else {
       const inner = pick(v, sub)
       if (inner === null) return null
-      out[k] = inner
+      set(k, inner)
     }
   }
   return out
 }
 
 const bytes = (o: unknown): Buffer => Buffer.from(JSON.stringify(o), 'utf8')
-const KEYS = ['a', 'b', 'c', 'k\u00e9y', 'with "quote"', 'back\\slash', '', 'value']
+const KEYS = ['a', 'b', 'c', 'k\u00e9y', 'with "quote"', 'back\\slash', '', 'value', '__proto__']
 
 /** Paths mostly into the object's own structure, some going nowhere. */
 function pathsArb(o: Obj): fc.Arbitrary<string[][]> {
@@ -70,6 +71,15 @@ describe('projectRecord', () => {
     for (const bad of ['{"key":"%x","value":{"a":1}', '{"key":"%x,"timestamp":1}', '{"key":"%x"}x', '{"a":1,"timestamp":', '[1]', '']) {
       expect(projectRecord(Buffer.from(bad), tree)).toBeNull()
     }
+  })
+
+  test('__proto__ in a record is an own property, as JSON.parse makes it', () => {
+    const b = Buffer.from('{"key":"%x","value":{"content":{"__proto__":{"polluted":1},"type":"t"}}}')
+    const got = projectRecord(b, fieldTree([['value', 'content', '__proto__'], ['value', 'content', 'type']])!)!
+    const content = (got.value as Record<string, Record<string, unknown>>).content!
+    expect(Object.getPrototypeOf(content)).toBe(Object.prototype)
+    expect(Object.prototype.hasOwnProperty.call(content, '__proto__')).toBe(true)
+    expect(content).toEqual(JSON.parse(b.toString()).value.content)
   })
 
   test('a path that is a prefix of another reads the whole value', () => {
