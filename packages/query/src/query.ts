@@ -1,4 +1,4 @@
-import type { Db, Prefilter, QueryIndexName } from '@ssb/db'
+import { type Db, type Prefilter, QUERY_INDEXES, type QueryIndexName } from '@ssb/db'
 import { QueryError } from './errors.js'
 import { filterFields, queryFields } from './fields.js'
 import { type Stage, checkSize, compileQuery, runStages } from './mfr.js'
@@ -107,13 +107,20 @@ export function explain(arg?: QueryReadOptions | string): QueryPlan {
 /**
  * The query's first stage, when it is a `$filter` on some fields only, as a test the store can
  * make on those fields before reading the rest of each record (the stage still runs after).
+ * Not worth it when the filter only names the fields of the index being read: the index range
+ * already leaves out nearly everything it would.
  */
-function prefilter(query: unknown[], stages: Stage[]): Prefilter | undefined {
+function prefilter(query: unknown[], stages: Stage[], plan: QueryPlan): Prefilter | undefined {
   const first = stages[0]
   const rule = (query.find(Boolean) as { $filter?: unknown } | undefined)?.$filter
   if (first?.kind !== 'filter' || rule === undefined) return undefined
   const fields = filterFields(rule)
-  return fields === null ? undefined : { fields, test: first.test as (m: Record<string, unknown>) => boolean }
+  if (fields === null) return undefined
+  if (!('scan' in plan)) {
+    const indexed = QUERY_INDEXES[plan.index] as ReadonlyArray<readonly string[]>
+    if (fields.every((f) => indexed.some((p) => p.length === f.length && p.every((k, i) => k === f[i])))) return undefined
+  }
+  return { fields, test: first.test as (m: Record<string, unknown>) => boolean }
 }
 
 async function* take(src: AsyncIterable<unknown>, n: number): AsyncGenerator<unknown> {
@@ -139,7 +146,7 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
       const signal = opts.signal
       // Stages that only look at some fields let the store skip the rest of each record.
       const fields = stages !== null ? queryFields(opts.query as unknown[]) : null
-      const where = stages !== null ? prefilter(opts.query as unknown[], stages) : undefined
+      const where = stages !== null ? prefilter(opts.query as unknown[], stages, plan) : undefined
       let src: AsyncIterable<unknown>
       if ('scan' in plan) {
         src = db.createLogStream({
