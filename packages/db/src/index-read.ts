@@ -13,8 +13,8 @@ import {
   queryView,
 } from './query-index.js'
 import { type Many, type ReadCtx, freshKvt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
-import { Fields, SKIP, checkPaths, checkPrefilter, recordReader } from './partial.js'
-import { type IndexedMsg, decodeRecord, indexedContent, rtsOf } from './record.js'
+import { Fields, SKIP, checkPaths, checkPrefilter, rawReader, recordReader } from './partial.js'
+import { type IndexedMsg, RawJson, decodeRecord, indexedContent, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { IndexItem, IndexReadOptions } from './types.js'
 
@@ -188,6 +188,10 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
     const full = (kvt: KVT): IndexItem | undefined => {
       const item = exact === false ? check(kvt) : inWindow(kvt.timestamp) ? output(kvt, rtsOf(kvt)) : undefined
       return item === undefined || where === undefined || where.test(item as unknown as Record<string, unknown>) ? item : undefined
+    }
+    // Whole items for a transport: the stored JSON itself, where nothing needs checking.
+    if (o.raw === true && fields === null && exact === true) {
+      return mappedSlicesAt(ctx, offsets, (r: KVT | RawJson | typeof SKIP) => (r === SKIP ? undefined : r instanceof RawJson ? (r as never) : full(r)), rawReader(where))
     }
     // Only exact reads can do without the index tuple, and so without most of each record.
     const decode = exact === false ? null : recordReader(fields, where, exact === true ? [] : [['timestamp']], true)

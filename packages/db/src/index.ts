@@ -1,4 +1,5 @@
 export { openDb } from './db.js'
+export { RAW_JSON, RawJson } from './record.js'
 export { DbError, type DbErrorCode } from './errors.js'
 export { ValidationError } from '@ssb/feed'
 export {

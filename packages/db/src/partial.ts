@@ -1,7 +1,7 @@
 import type { KVT } from '@ssb/feed'
 import { DbError } from './errors.js'
-import { Projection, fieldTree } from './project.js'
-import { decodeRecord, rtsOf } from './record.js'
+import { type FieldTree, Projection, fieldTree } from './project.js'
+import { type RawJson, decodeRecord, rawWithRts, rtsOf } from './record.js'
 import type { Prefilter } from './types.js'
 
 /** A record read in part (project.ts): its wanted fields, `rts` added when asked for. */
@@ -62,5 +62,32 @@ export function recordReader(
     if (derive) f.rts = rtsOf(f as unknown as KVT)
     if (where !== undefined && !where.test(f)) return SKIP
     return out !== null ? new Fields(f) : decodeRecord(b)
+  }
+}
+
+const obj = (): FieldTree => Object.create(null) as FieldTree
+
+/**
+ * Decodes records for a read whose items go out whole as JSON (readIndex `raw`): records that
+ * pass `where` and whose content is an object come as RawJson — the stored bytes plus `rts`,
+ * never parsed; the others (boxed content, which may need decrypting) come decoded.
+ */
+export function rawReader(where: Prefilter | undefined): (b: Uint8Array) => KVT | RawJson | typeof SKIP {
+  const derive = where !== undefined && wantsRts(where.fields)
+  const paths: Paths = [...(where?.fields ?? []).filter((p) => !derive || p[0] !== 'rts'), ['value', 'timestamp'], ...(derive ? RTS_SOURCES : [])]
+  const tree = fieldTree(paths) ?? obj()
+  // content must be an object (a boxed one may need decrypting); nothing inside it is read
+  const value = tree.value
+  if (value !== undefined && value !== true) value.content ??= obj()
+  const projection = new Projection(tree)
+  return (b) => {
+    const f = projection.read(b)
+    const v = f?.value as Record<string, unknown> | undefined
+    if (f === null || typeof v !== 'object' || v === null || typeof v.content !== 'object' || v.content === null) return decodeRecord(b)
+    if (where !== undefined) {
+      if (derive) f.rts = rtsOf(f as unknown as KVT)
+      if (!where.test(f)) return SKIP
+    }
+    return rawWithRts(b, v.timestamp) ?? decodeRecord(b)
   }
 }

@@ -179,9 +179,11 @@ class Scanner {
   object(p: number, level: Level, out: Obj, stop: boolean): number {
     const b = this.b
     if (b[p] !== OPEN_OBJ) throw GIVE_UP
+    const wanted = level.names.length
+    // An empty level only asks that the value be an object: nothing to read inside.
+    if (wanted === 0) return stop ? -1 : this.skipValue(p)
     p++
     if (b[p] === CLOSE_OBJ) return p + 1
-    const wanted = level.names.length
     let found = 0
     for (;;) {
       if (b[p] !== QUOTE) throw GIVE_UP

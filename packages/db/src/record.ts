@@ -17,6 +17,45 @@ export interface IndexedMsg {
   shared?: KVT
 }
 
+/**
+ * The key under which a RawJson carries its bytes: a registered symbol, so that a transport
+ * (`@ssb/rpc` sends such a value's bytes as its JSON body) can recognise it without importing
+ * this package.
+ */
+export const RAW_JSON: unique symbol = Symbol.for('ssb.rawJson') as never
+
+/** A stream item as the exact JSON text it stands for (`JSON.parse(json)` gives the item). */
+export class RawJson {
+  constructor(readonly json: Uint8Array) {}
+  get [RAW_JSON](): Uint8Array {
+    return this.json
+  }
+  toJSON(): unknown {
+    return JSON.parse(Buffer.from(this.json.buffer, this.json.byteOffset, this.json.byteLength).toString('utf8'))
+  }
+}
+
+const TIMESTAMP_KEY = Buffer.from(',"timestamp":')
+
+/**
+ * The record as the JSON of `{...kvt, rts}` (what readIndex items stringify to) without parsing
+ * it, given the claimed time: the receive time is the record's last member. Null if the record
+ * does not end that way.
+ */
+export function rawWithRts(bytes: Uint8Array, claimed: unknown): RawJson | null {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const at = b.lastIndexOf(TIMESTAMP_KEY)
+  if (at < 0 || b[b.length - 1] !== 0x7d) return null
+  const ts = Number(b.toString('latin1', at + TIMESTAMP_KEY.length, b.length - 1))
+  if (!Number.isFinite(ts)) return null
+  const rts = typeof claimed === 'number' && Number.isFinite(claimed) && claimed !== 0 && claimed <= ts ? claimed : ts
+  const tail = ',"rts":' + JSON.stringify(rts) + '}'
+  const out = Buffer.allocUnsafe(b.length - 1 + tail.length)
+  b.copy(out, 0, 0, b.length - 1)
+  out.write(tail, b.length - 1, 'latin1')
+  return new RawJson(out)
+}
+
 export function encodeRecord(kvt: KVT): Uint8Array {
   return Buffer.from(JSON.stringify(kvt), 'utf8')
 }

@@ -1,3 +1,4 @@
+import type { RawJson } from './record.js'
 import type { FeedId, Keys, MsgId } from '@ssb/keys'
 import type { FeedState, KVT, MsgValue, ValidationError } from '@ssb/feed'
 
@@ -186,6 +187,12 @@ export interface IndexReadOptions {
   fields?: ReadonlyArray<readonly string[]>
   /** Leave out messages this rejects (see Prefilter), before most of each record is read. */
   where?: Prefilter
+  /**
+   * For transports: whole items of the old part may come as RawJson, the exact JSON text of
+   * the item, straight from the stored record (not parsed, not re-serialised). Private messages
+   * and live items come as objects. Ignored with `fields`.
+   */
+  raw?: boolean
   signal?: AbortSignal
 }
 
@@ -211,6 +218,7 @@ export interface Db {
    * Range read of one of ssb-query's sorted indexes, in that index's (charwise) order: the
    * building block of query.read, which plans which index and which bounds to use.
    */
+  readIndex(opts: IndexReadOptions & { raw: true }): AsyncIterable<IndexItem | RawJson>
   readIndex(opts: IndexReadOptions): AsyncIterable<IndexItem>
   latest(opts?: { signal?: AbortSignal }): AsyncIterable<LatestItem>
   getLatest(feedId: string): Promise<{ key: MsgId; value: MsgValue } | null>

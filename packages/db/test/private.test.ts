@@ -99,6 +99,10 @@ describe('private messages', () => {
     const indexed = (await collect(t.db.readIndex({ index: 'typ', gte: ['secret'], lte: ['secret'], where: byFriend }))) as KVT[]
     expect(indexed.map((k) => k.key)).toEqual([forMe.key])
     expect(() => t.db.createLogStream({ where: { fields: [['a']] } as never })).toThrow(/where/)
+    // raw reads leave boxed messages as objects: decrypted, or ciphertext when not for us
+    const raw = await collect(t.db.readIndex({ index: 'typ', gte: ['secret'], lte: ['secret'], raw: true }))
+    expect(raw).toEqual(await collect(t.db.readIndex({ index: 'typ', gte: ['secret'], lte: ['secret'] })))
+    expect(raw.map((k) => typeof (k as KVT).value.content)).toEqual(['object', 'object'])
   })
 
   test('live streams decrypt on request too', async () => {

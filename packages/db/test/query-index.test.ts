@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, test } from 'vitest'
-import { charwise, compareKeys, type Db, type IndexItem } from '../src/index.js'
+import { charwise, compareKeys, type Db, type IndexItem, type IndexReadOptions, RAW_JSON, RawJson } from '../src/index.js'
 import { FeedWriter, type TestDb, collect, keysFor, take, withDb } from './helpers.js'
 
 describe('charwise (the reference index key encoding)', () => {
@@ -109,6 +109,35 @@ describe('readIndex', () => {
     const before = await collect(t.db.readIndex({ index: 'ata', gte: [], lte: [] }))
     await t.reopen()
     expect(await collect(t.db.readIndex({ index: 'ata', gte: [], lte: [] }))).toEqual(before)
+  })
+
+  test('raw: old items as the exact JSON of the items (the stored bytes, unparsed), prefiltered', async () => {
+    t = await withDb()
+    const { a } = await load(t.db)
+    const text = (x: unknown): string => (x instanceof RawJson ? Buffer.from(x.json).toString('utf8') : JSON.stringify(x))
+    const reads: IndexReadOptions[] = [
+      { index: 'typ', gte: ['vote'], lte: ['vote'] },
+      { index: 'typ', gte: ['p'], lte: ['q'], reverse: true },
+      { index: 'aty', gte: [a.id, 'vote', null], lte: [a.id, 'vote', undefined] },
+      { index: 'tya', gte: ['post', 1003], lte: ['post', 1006] },
+      { index: 'clk', gte: [a.id, 3], lte: [a.id, 5] },
+      { index: 'cha', gte: [null], lte: [undefined] },
+    ]
+    let raws = 0
+    for (const r of reads) {
+      const plain = await collect(t.db.readIndex(r))
+      const raw = await collect(t.db.readIndex({ ...r, raw: true }))
+      raws += raw.filter((x) => x instanceof RawJson).length
+      expect(raw.map(text)).toEqual(plain.map((x) => JSON.stringify(x)))
+      expect(raw.map((x) => JSON.parse(text(x)))).toEqual(plain)
+      const odd = { fields: [['value', 'content', 'i']], test: (m: Record<string, unknown>) => ((m as { value: { content: { i: number } } }).value.content.i & 1) === 1 }
+      const filtered = await collect(t.db.readIndex({ ...r, raw: true, where: odd }))
+      expect(filtered.map(text)).toEqual(plain.filter((x) => odd.test(x as never)).map((x) => JSON.stringify(x)))
+    }
+    expect(raws).toBeGreaterThanOrEqual(20)
+    // the transport's view: its RAW_JSON bytes
+    const [first] = await collect(t.db.readIndex({ index: 'typ', gte: ['vote'], lte: ['vote'], raw: true }))
+    expect((first as unknown as Record<symbol, Uint8Array>)[RAW_JSON]).toBe((first as RawJson).json)
   })
 
   test('bad arguments are typed errors', async () => {

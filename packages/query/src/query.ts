@@ -19,6 +19,12 @@ export interface QueryReadOptions {
   limit?: number
   /** With live and old: `false` leaves out the `{sync: true}` marker between the two parts. */
   sync?: boolean
+  /**
+   * For transports (the server's RPC handler): whole messages may come as `RawJson` from
+   * `@ssb/db`, their exact JSON text straight from the store, when the query is at most one
+   * `$filter` read through an index. In-process callers leave this off.
+   */
+  raw?: boolean
   signal?: AbortSignal
 }
 
@@ -146,7 +152,22 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
       const signal = opts.signal
       // Stages that only look at some fields let the store skip the rest of each record.
       const fields = stages !== null ? queryFields(opts.query as unknown[]) : null
-      const where = stages !== null ? prefilter(opts.query as unknown[], stages, plan) : undefined
+      let where = stages !== null ? prefilter(opts.query as unknown[], stages, plan) : undefined
+      // Raw: the store applies the one $filter itself (on every item), nothing is parsed to be
+      // re-serialised, and no stage runs here.
+      let raw = false
+      const only = stages?.length === 1 ? stages[0] : undefined
+      if (opts.raw === true && !('scan' in plan) && (stages === null || only?.kind === 'filter')) {
+        if (only?.kind !== 'filter') raw = true
+        else {
+          const rule = ((opts.query as unknown[]).find(Boolean) as { $filter: unknown }).$filter
+          const fieldsRead = filterFields(rule)
+          if (fieldsRead !== null) {
+            raw = true
+            where = { fields: fieldsRead, test: only.test as (m: Record<string, unknown>) => boolean }
+          }
+        }
+      }
       let src: AsyncIterable<unknown>
       if ('scan' in plan) {
         src = db.createLogStream({
@@ -168,10 +189,11 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
           sync: opts.sync !== false,
           ...(fields !== null ? { fields } : {}),
           ...(where ? { where } : {}),
+          ...(raw ? { raw } : {}),
           ...(signal ? { signal } : {}),
         })
       }
-      if (stages !== null) src = runStages(src, stages)
+      if (stages !== null && !raw) src = runStages(src, stages)
       const limit = opts.limit
       if (typeof limit === 'number' && Number.isInteger(limit) && limit > 0) src = take(src, limit)
       return src

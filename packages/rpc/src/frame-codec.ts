@@ -39,12 +39,23 @@ export class EncodedBody {
 const EMPTY_STRING_JSON = Buffer.from('""')
 
 /**
+ * A value that carries its own JSON text under this registered symbol (as `@ssb/db`'s RawJson
+ * does for stored messages) is sent as that text, not re-serialised. The text must be the JSON
+ * of one value: it is trusted, so only the server's own code produces such values.
+ */
+const RAW_JSON = Symbol.for('ssb.rawJson')
+
+/**
  * Serialises one value the way packet-stream-codec does: bytes → binary, string → UTF-8,
  * anything else → compact JSON. A zero-length body would read as goodbye, so '' goes as JSON
  * `""`. Throws RpcError RPC_BAD_ARGS for values JSON cannot represent.
  */
 export function encodeBody(value: unknown): EncodedBody {
   if (value instanceof EncodedBody) return value
+  if (typeof value === 'object' && value !== null) {
+    const raw = (value as { [RAW_JSON]?: unknown })[RAW_JSON]
+    if (raw instanceof Uint8Array && raw.byteLength > 0) return new EncodedBody(BODY_JSON, raw)
+  }
   if (typeof value === 'string') {
     if (value.length === 0) return new EncodedBody(BODY_JSON, EMPTY_STRING_JSON)
     return new EncodedBody(BODY_STRING, Buffer.from(value, 'utf8'))

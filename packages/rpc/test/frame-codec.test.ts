@@ -92,3 +92,14 @@ describe('FrameDecoder', () => {
     expect(code(() => readHeader(new Uint8Array(8)))).toBe('RPC_BAD_FRAME')
   })
 })
+
+test('a value carrying its JSON text under Symbol.for("ssb.rawJson") is sent as that text', () => {
+  const json = Buffer.from('{"key":"%x","value":{"a":[1,2]},"timestamp":1,"rts":1}')
+  const raw = { [Symbol.for('ssb.rawJson')]: json }
+  const frame = encodeFrame({ req: 3, stream: true, end: false, value: raw })
+  const decoded = new FrameDecoder()
+  const [f] = decoded.push(frame)
+  expect(f!.value).toEqual(JSON.parse(json.toString()))
+  // anything else with that key (not bytes) is serialised as usual
+  expect(new FrameDecoder().push(encodeFrame({ req: 3, stream: true, end: false, value: { [Symbol.for('ssb.rawJson')]: 'nope', a: 1 } }))[0]!.value).toEqual({ a: 1 })
+})
