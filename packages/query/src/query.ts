@@ -124,9 +124,26 @@ function prefilter(query: unknown[], stages: Stage[], plan: QueryPlan): Prefilte
   if (fields === null) return undefined
   if (!('scan' in plan)) {
     const indexed = QUERY_INDEXES[plan.index] as ReadonlyArray<readonly string[]>
-    if (fields.every((f) => indexed.some((p) => p.length === f.length && p.every((k, i) => k === f[i])))) return undefined
+    if (fields.every((f) => indexed.some((p) => samePath(p, f)))) return undefined
   }
   return { fields, test: first.test as (m: Record<string, unknown>) => boolean }
+}
+
+const samePath = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i])
+
+/**
+ * Whether a `$filter` only asks fields of `index` to equal strings or booleans: then the index
+ * range read for it holds exactly the messages it accepts.
+ */
+function exactOnIndex(rule: unknown, index: QueryIndexName): boolean {
+  const indexed = QUERY_INDEXES[index] as ReadonlyArray<readonly string[]>
+  const walk = (r: unknown, path: string[]): boolean => {
+    if (typeof r === 'string' || typeof r === 'boolean') return indexed.some((p) => samePath(p, path))
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) return false
+    const keys = Object.keys(r)
+    return keys.length > 0 && keys.every((k) => k[0] !== '$' && walk((r as Record<string, unknown>)[k], [...path, k]))
+  }
+  return walk(rule, [])
 }
 
 async function* take(src: AsyncIterable<unknown>, n: number): AsyncGenerator<unknown> {
@@ -164,7 +181,8 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
           const fieldsRead = filterFields(rule)
           if (fieldsRead !== null) {
             raw = true
-            where = { fields: fieldsRead, test: only.test as (m: Record<string, unknown>) => boolean }
+            // The store tests it, unless the index range already is exactly this filter.
+            where = exactOnIndex(rule, plan.index) ? undefined : { fields: fieldsRead, test: only.test as (m: Record<string, unknown>) => boolean }
           }
         }
       }

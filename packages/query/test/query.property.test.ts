@@ -4,7 +4,7 @@
 // claimed timestamps are chosen so that charwise order differs from plain string order
 // (spaces, `!`) and so that tuples collide.
 import type { Db } from '@ssb/db'
-import { charwise, compareKeys, queryView, tupleOf } from '@ssb/db'
+import { RawJson, charwise, compareKeys, queryView, tupleOf } from '@ssb/db'
 import type { KVT } from '@ssb/feed'
 import fc from 'fast-check'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -131,6 +131,9 @@ test('query.read = naive in-memory evaluation (order included)', async () => {
       const got = await collect(query.read(opts))
       const want = await naive(opts)
       expect(got).toEqual(want)
+      // what the server sends: raw JSON where it can, the same items once parsed
+      const raw = await collect(query.read({ ...opts, raw: true }))
+      expect(raw.map((x) => (x instanceof RawJson ? JSON.parse(Buffer.from(x.json).toString('utf8')) : x))).toEqual(want)
     }),
     { numRuns: 250 },
   )
