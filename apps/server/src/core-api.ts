@@ -123,7 +123,8 @@ export function coreApi(deps: CoreDeps): Api {
     },
     createLogStream: (args: unknown[], call: CallInfo) => {
       const o = streamOpts(optsArg(args, 'createLogStream'), call.signal)
-      return live(db.createLogStream(o), o, call)
+      // Old messages go out as the JSON they are stored as; live ones as objects (the lag buffer sizes them).
+      return live(o.live === true ? db.createLogStream(o) : db.createLogStream({ ...o, raw: true }), o, call)
     },
     createFeedStream: (args: unknown[], call: CallInfo) => {
       const o = streamOpts(optsArg(args, 'createFeedStream'), call.signal)

@@ -6,7 +6,7 @@ import { encFloat, offsetFromKeyEnd, prefixEnd } from './index-keys.js'
 import { type FloatBounds, floatBounds, inFloat, intBounds } from './ranges.js'
 import { type Many, type ReadCtx, freshKvt, keySlicesAt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
 import { SKIP, checkPrefilter, recordReader } from './partial.js'
-import { type FormatOpts, type IndexedMsg, decodeKey, decodeRecord, formatKvt, formatOpts, rtsOf } from './record.js'
+import { type FormatOpts, type IndexedMsg, RawJson, decodeKey, decodeRecord, formatKvt, formatOpts, receiveTimeOf, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { HistoryStreamOptions, LogStreamOptions, StreamItem, StreamOptions, TypeStreamOptions, UserStreamOptions } from './types.js'
 
@@ -75,10 +75,19 @@ export function createLogStream(core: Core, o: LogStreamOptions = {}): AsyncIter
     const keysOnly = f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity && where === undefined
     // Records the prefilter rejects are read only as far as its fields.
     const decode = recordReader(null, where, [], false)
+    // Whole messages, as stored: their JSON is the item's (copied: the read buffer is reused).
+    const raw = o.raw === true && f.keys && f.values && !f.private && where === undefined
     for await (const entry of logRange(ctx, b.lower, b.upper, o.reverse === true)) {
       if (keysOnly) {
         yield decodeKey(entry.value) as StreamItem
         continue
+      }
+      if (raw) {
+        const ts = receiveTimeOf(entry.value)
+        if (ts !== null) {
+          if (inFloat(b, ts)) yield new RawJson(Uint8Array.prototype.slice.call(entry.value)) as never
+          continue
+        }
       }
       const kvt = decode === null ? decodeRecord(entry.value) : decode(entry.value)
       if (kvt === SKIP) continue

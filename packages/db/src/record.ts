@@ -37,22 +37,27 @@ export class RawJson {
 
 const TIMESTAMP_KEY = Buffer.from(',"timestamp":')
 
-/**
- * The record as the JSON of `{...kvt, rts}` (what readIndex items stringify to) without parsing
- * it, given the claimed time: the receive time is the record's last member. Null if the record
- * does not end that way.
- */
-export function rawWithRts(bytes: Uint8Array, claimed: unknown): RawJson | null {
+/** The receive time of a record, read from its end (encodeRecord writes it last), or null. */
+export function receiveTimeOf(bytes: Uint8Array): number | null {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const at = b.lastIndexOf(TIMESTAMP_KEY)
   if (at < 0 || b[b.length - 1] !== 0x7d) return null
   const ts = Number(b.toString('latin1', at + TIMESTAMP_KEY.length, b.length - 1))
-  if (!Number.isFinite(ts)) return null
+  return Number.isFinite(ts) ? ts : null
+}
+
+/**
+ * The record as the JSON of `{...kvt, rts}` (what readIndex items stringify to) without parsing
+ * it, given the claimed time. Null if the record does not end with its receive time.
+ */
+export function rawWithRts(bytes: Uint8Array, claimed: unknown): RawJson | null {
+  const ts = receiveTimeOf(bytes)
+  if (ts === null) return null
   const rts = typeof claimed === 'number' && Number.isFinite(claimed) && claimed !== 0 && claimed <= ts ? claimed : ts
   const tail = ',"rts":' + JSON.stringify(rts) + '}'
-  const out = Buffer.allocUnsafe(b.length - 1 + tail.length)
-  b.copy(out, 0, 0, b.length - 1)
-  out.write(tail, b.length - 1, 'latin1')
+  const out = Buffer.allocUnsafe(bytes.byteLength - 1 + tail.length)
+  out.set(bytes.subarray(0, bytes.byteLength - 1))
+  out.write(tail, bytes.byteLength - 1, 'latin1')
   return new RawJson(out)
 }
 

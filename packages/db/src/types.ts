@@ -73,6 +73,11 @@ export interface Prefilter {
 export interface LogStreamOptions extends StreamOptions {
   /** Leave out messages this rejects (see Prefilter); private ones are tested decrypted. */
   where?: Prefilter
+  /**
+   * For transports: with whole items (keys and values), no decryption and no prefilter, the
+   * old part comes as RawJson, the stored JSON of each message unparsed. Live items stay objects.
+   */
+  raw?: boolean
 }
 
 export interface HistoryStreamOptions {
@@ -210,6 +215,7 @@ export interface Db {
   get(id: string | GetOptions): Promise<MsgValue | KVT>
   createHistoryStream(opts: HistoryStreamOptions): AsyncIterable<StreamItem>
   createUserStream(opts: UserStreamOptions): AsyncIterable<StreamItem>
+  createLogStream(opts: LogStreamOptions & { raw: true }): AsyncIterable<StreamItem | RawJson>
   createLogStream(opts?: LogStreamOptions): AsyncIterable<StreamItem>
   createFeedStream(opts?: StreamOptions): AsyncIterable<StreamItem>
   messagesByType(opts: string | TypeStreamOptions): AsyncIterable<StreamItem>

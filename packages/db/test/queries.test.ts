@@ -1,5 +1,6 @@
 import type { KVT, MsgValue } from '@ssb/feed'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { RawJson } from '../src/index.js'
 import { FeedWriter, type TestDb, collect, keysFor, withDb } from './helpers.js'
 
 let t: TestDb
@@ -86,6 +87,21 @@ describe('createLogStream', () => {
     expect(await collect(t.db.createLogStream({ keys: false, limit: 1 }))).toEqual([all[0]!.value])
     expect(await collect(t.db.createLogStream({ values: false }))).toEqual(keysOf(all))
     expect(await collect(t.db.createLogStream({ limit: 0 }))).toEqual([])
+  })
+
+  test('raw: the stored JSON of each message, byte for byte what the item stringifies to', async () => {
+    const ts = all.map((k) => k.timestamp)
+    const text = (x: unknown): string => (x instanceof RawJson ? Buffer.from(x.json).toString('utf8') : JSON.stringify(x))
+    const cases = [{}, { gt: ts[2] }, { gte: ts[2], lt: ts[5] }, { reverse: true, limit: 3 }, { keys: false }, { values: false }, { private: true }]
+    for (const o of cases) {
+      const plain = await collect(t.db.createLogStream(o))
+      const raw = await collect(t.db.createLogStream({ ...o, raw: true }))
+      expect(raw.map(text)).toEqual(plain.map((x) => JSON.stringify(x)))
+    }
+    const raw = await collect(t.db.createLogStream({ raw: true }))
+    expect(raw.every((x) => x instanceof RawJson)).toBe(true)
+    // copies, not views of a reused read buffer
+    expect(new Set(raw.map((x) => (x as RawJson).json.buffer)).size).toBe(raw.length)
   })
 })
 
