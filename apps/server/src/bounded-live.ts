@@ -7,8 +7,13 @@ import { RpcError } from '@ssb/rpc'
  */
 export const MAX_LIVE_LAG_BYTES = 4 * 1024 * 1024
 
+const RAW_JSON = Symbol.for('ssb.rawJson')
+
 function approxBytes(item: unknown): number {
   if (typeof item === 'string') return item.length
+  // @ssb/db's RawJson: stored JSON sent as is
+  const raw = typeof item === 'object' && item !== null ? (item as { [RAW_JSON]?: unknown })[RAW_JSON] : undefined
+  if (raw instanceof Uint8Array) return raw.byteLength
   try {
     return JSON.stringify(item)?.length ?? 16
   } catch {

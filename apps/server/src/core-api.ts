@@ -66,7 +66,11 @@ function live<T>(source: AsyncIterable<T>, opts: Record<string, unknown>, call: 
   return opts.live === true ? boundedLive(source, call.signal) : source
 }
 
-/** The ssb-db methods of ssb-server 16 plus secret-stack's core (protocol.md §7). */
+/**
+ * The ssb-db methods of ssb-server 16 plus secret-stack's core (protocol.md §7). Streams of
+ * stored messages ask the store for `raw` items: old messages go out as the JSON they are
+ * stored as, never parsed and serialised again.
+ */
 export function coreApi(deps: CoreDeps): Api {
   const { db } = deps
   return {
@@ -114,17 +118,16 @@ export function coreApi(deps: CoreDeps): Api {
       const opts = historyArgs(args, call.signal)
       if (!call.isMaster && deps.isBlocked?.(opts.id, call.remoteId)) return []
       if (opts.live === true) deps.onHistoryRequest?.(call)
-      return live(db.createHistoryStream(opts), opts, call)
+      return live(db.createHistoryStream({ ...opts, raw: true }), opts, call)
     },
     createUserStream: (args: unknown[], call: CallInfo) => {
       const o = streamOpts(optsArg(args, 'createUserStream'), call.signal)
       feedIdArg(o.id, 'createUserStream')
-      return live(db.createUserStream(o as typeof o & { id: string }), o, call)
+      return live(db.createUserStream({ ...(o as typeof o & { id: string }), raw: true }), o, call)
     },
     createLogStream: (args: unknown[], call: CallInfo) => {
       const o = streamOpts(optsArg(args, 'createLogStream'), call.signal)
-      // Old messages go out as the JSON they are stored as; live ones as objects (the lag buffer sizes them).
-      return live(o.live === true ? db.createLogStream(o) : db.createLogStream({ ...o, raw: true }), o, call)
+      return live(db.createLogStream({ ...o, raw: true }), o, call)
     },
     createFeedStream: (args: unknown[], call: CallInfo) => {
       const o = streamOpts(optsArg(args, 'createFeedStream'), call.signal)
@@ -134,7 +137,7 @@ export function coreApi(deps: CoreDeps): Api {
       const o = typeof args[0] === 'string' ? { type: args[0] } : optsArg(args, 'messagesByType')
       const opts = streamOpts(o, call.signal)
       if (typeof opts.type !== 'string') throw badArgs('messagesByType: expected a type')
-      return live(db.messagesByType(opts as typeof opts & { type: string }), opts, call)
+      return live(db.messagesByType({ ...(opts as typeof opts & { type: string }), raw: true }), opts, call)
     },
     links: (args: unknown[], call: CallInfo) => {
       const o = linksOpts(optsArg(args, 'links'), call.signal)

@@ -6,7 +6,7 @@ import { encFloat, offsetFromKeyEnd, prefixEnd } from './index-keys.js'
 import { type FloatBounds, floatBounds, inFloat, intBounds } from './ranges.js'
 import { type Many, type ReadCtx, freshKvt, keySlicesAt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
 import { SKIP, checkPrefilter, recordReader } from './partial.js'
-import { type FormatOpts, type IndexedMsg, RawJson, decodeKey, decodeRecord, formatKvt, formatOpts, receiveTimeOf, rtsOf } from './record.js'
+import { type FormatOpts, type IndexedMsg, RawJson, decodeKey, decodeRecord, formatKvt, formatOpts, rawItem, receiveTimeOf, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { HistoryStreamOptions, LogStreamOptions, StreamItem, StreamOptions, TypeStreamOptions, UserStreamOptions } from './types.js'
 
@@ -27,10 +27,12 @@ function feedRange(
   hi: number,
   o: StreamOptions,
   f: FormatOpts,
+  raw: boolean,
 ): AsyncIterable<StreamItem> {
   const old = async function* (ctx: ReadCtx): AsyncGenerator<Many<StreamItem>> {
     const offsets = seqOffsets(ctx, id, lo, hi, o.reverse === true)
     if (f.keys && !f.values) yield* keySlicesAt(ctx, offsets) as AsyncGenerator<Many<StreamItem>>
+    else if (raw) yield* mappedSlicesAt(ctx, offsets, (r: KVT | RawJson) => (r instanceof RawJson ? r : (present(core, r, f) as StreamItem)), (b) => rawItem(b, f) ?? decodeRecord(b))
     else yield* mappedSlicesAt(ctx, offsets, (kvt) => present(core, kvt, f) as StreamItem)
   }
   const live = (m: IndexedMsg): StreamItem | undefined => {
@@ -50,14 +52,15 @@ export function createHistoryStream(core: Core, o: HistoryStreamOptions): AsyncI
   const f = { ...formatOpts(o), private: false }
   const { lo, hi } = intBounds({ gte: Math.max(1, seq) })
   const { signal, limit, live, old } = o
-  return feedRange(core, id, lo, hi, { signal, limit, live, old }, f)
+  return feedRange(core, id, lo, hi, { signal, limit, live, old }, f, o.raw === true)
 }
 
 export function createUserStream(core: Core, o: UserStreamOptions): AsyncIterable<StreamItem> {
   if (typeof o !== 'object' || o === null) throw new DbError('DB_INVALID_ARGUMENT', 'options object required')
   const id = feedIdArg(o.id)
   const { lo, hi } = intBounds(o)
-  return feedRange(core, id, lo, hi, o, formatOpts(o))
+  const f = formatOpts(o)
+  return feedRange(core, id, lo, hi, o, f, o.raw === true && !f.private)
 }
 
 export function createLogStream(core: Core, o: LogStreamOptions = {}): AsyncIterable<StreamItem> {
@@ -75,8 +78,8 @@ export function createLogStream(core: Core, o: LogStreamOptions = {}): AsyncIter
     const keysOnly = f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity && where === undefined
     // Records the prefilter rejects are read only as far as its fields.
     const decode = recordReader(null, where, [], false)
-    // Whole messages, as stored: their JSON is the item's (copied: the read buffer is reused).
-    const raw = o.raw === true && f.keys && f.values && !f.private && where === undefined
+    // Messages (or values) as stored: their JSON is the item's.
+    const raw = o.raw === true && f.values && !f.private && where === undefined
     for await (const entry of logRange(ctx, b.lower, b.upper, o.reverse === true)) {
       if (keysOnly) {
         yield decodeKey(entry.value) as StreamItem
@@ -85,8 +88,12 @@ export function createLogStream(core: Core, o: LogStreamOptions = {}): AsyncIter
       if (raw) {
         const ts = receiveTimeOf(entry.value)
         if (ts !== null) {
-          if (inFloat(b, ts)) yield new RawJson(Uint8Array.prototype.slice.call(entry.value)) as never
-          continue
+          if (!inFloat(b, ts)) continue
+          const item = rawItem(entry.value, f)
+          if (item !== null) {
+            yield item
+            continue
+          }
         }
       }
       const kvt = decode === null ? decodeRecord(entry.value) : decode(entry.value)
@@ -147,6 +154,16 @@ export function messagesByType(core: Core, arg: string | TypeStreamOptions): Asy
     const offsets = typeOffsets(ctx, type, start, end, o.reverse === true)
     if (f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity) {
       yield* keySlicesAt(ctx, offsets) as AsyncGenerator<Many<StreamItem>>
+      return
+    }
+    if (o.raw === true && f.values && !f.private) {
+      // as stored, the receive time read from the record's end
+      const decode = (bytes: Uint8Array): KVT | RawJson | typeof SKIP => {
+        const ts = receiveTimeOf(bytes)
+        if (ts !== null && !inFloat(b, ts)) return SKIP
+        return (ts === null ? null : rawItem(bytes, f)) ?? decodeRecord(bytes)
+      }
+      yield* mappedSlicesAt(ctx, offsets, (r: KVT | RawJson | typeof SKIP) => (r === SKIP ? undefined : r instanceof RawJson ? r : inFloat(b, r.timestamp) ? (present(core, r, f) as StreamItem) : undefined), decode)
       return
     }
     yield* mappedSlicesAt(ctx, offsets, (kvt) => (inFloat(b, kvt.timestamp) ? (present(core, kvt, f) as StreamItem) : undefined))

@@ -46,6 +46,25 @@ export function receiveTimeOf(bytes: Uint8Array): number | null {
   return Number.isFinite(ts) ? ts : null
 }
 
+/** Where `","value":` starts in a record: after `{"key":"` and a 52-character message id. */
+const VALUE_AT = '{"key":"'.length + 52
+const VALUE_KEY = Buffer.from('","value":')
+
+/**
+ * A stream item as its stored JSON (a copy: read buffers are reused) — the whole message, or
+ * with `values` only its value — or null when the record does not have the expected shape.
+ * Keys-only items are not raw. Decryption must not be wanted.
+ */
+export function rawItem(bytes: Uint8Array, f: FormatOpts): RawJson | null {
+  if (!f.values) return null
+  if (f.keys) return new RawJson(Uint8Array.prototype.slice.call(bytes) as Uint8Array)
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const at = b.lastIndexOf(TIMESTAMP_KEY)
+  const start = VALUE_AT + VALUE_KEY.length
+  if (at < start || b.compare(VALUE_KEY, 0, VALUE_KEY.length, VALUE_AT, start) !== 0 || b.toString('latin1', 0, 8) !== '{"key":"') return null
+  return new RawJson(Uint8Array.prototype.slice.call(bytes, start, at) as Uint8Array)
+}
+
 /**
  * The record as the JSON of `{...kvt, rts}` (what readIndex items stringify to) without parsing
  * it, given the claimed time. Null if the record does not end with its receive time.

@@ -56,6 +56,12 @@ export interface StreamOptions {
   values?: boolean
   /** Return decrypted content (value.content = plaintext, value.meta.private = true). */
   private?: boolean
+  /**
+   * For transports (createLogStream, createUserStream, messagesByType): when nothing is
+   * decrypted (and no prefilter is given), old items that are whole messages or values come as
+   * RawJson, the stored JSON unparsed. Live items stay objects.
+   */
+  raw?: boolean
   signal?: AbortSignal
 }
 
@@ -73,15 +79,12 @@ export interface Prefilter {
 export interface LogStreamOptions extends StreamOptions {
   /** Leave out messages this rejects (see Prefilter); private ones are tested decrypted. */
   where?: Prefilter
-  /**
-   * For transports: with whole items (keys and values), no decryption and no prefilter, the
-   * old part comes as RawJson, the stored JSON of each message unparsed. Live items stay objects.
-   */
-  raw?: boolean
 }
 
 export interface HistoryStreamOptions {
   id: string
+  /** As StreamOptions.raw. */
+  raw?: boolean
   seq?: number
   sequence?: number
   live?: boolean
@@ -205,7 +208,8 @@ export interface IndexReadOptions {
 export type IndexItem = (KVT & { rts: number }) | { sync: true }
 
 /** Any stream item: KVT, id string, value, link row or `{id, sequence, ts}`. */
-export type StreamItem = KVT | MsgId | MsgValue
+/** Any stream item; RawJson only when asked for with `raw`. */
+export type StreamItem = KVT | MsgId | MsgValue | RawJson
 
 export interface Db {
   readonly id: FeedId
@@ -215,7 +219,6 @@ export interface Db {
   get(id: string | GetOptions): Promise<MsgValue | KVT>
   createHistoryStream(opts: HistoryStreamOptions): AsyncIterable<StreamItem>
   createUserStream(opts: UserStreamOptions): AsyncIterable<StreamItem>
-  createLogStream(opts: LogStreamOptions & { raw: true }): AsyncIterable<StreamItem | RawJson>
   createLogStream(opts?: LogStreamOptions): AsyncIterable<StreamItem>
   createFeedStream(opts?: StreamOptions): AsyncIterable<StreamItem>
   messagesByType(opts: string | TypeStreamOptions): AsyncIterable<StreamItem>

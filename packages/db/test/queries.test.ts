@@ -100,6 +100,22 @@ describe('createLogStream', () => {
     }
     const raw = await collect(t.db.createLogStream({ raw: true }))
     expect(raw.every((x) => x instanceof RawJson)).toBe(true)
+    const streams: Array<[string, (raw: boolean) => AsyncIterable<unknown>]> = [
+      ['history', (raw) => t.db.createHistoryStream({ id: alice.id, raw })],
+      ['history values', (raw) => t.db.createHistoryStream({ id: alice.id, seq: 2, keys: false, raw })],
+      ['user', (raw) => t.db.createUserStream({ id: bob.id, reverse: true, raw })],
+      ['user values', (raw) => t.db.createUserStream({ id: carol.id, keys: false, raw })],
+      ['user keys', (raw) => t.db.createUserStream({ id: carol.id, values: false, raw })],
+      ['type', (raw) => t.db.messagesByType({ type: 'contact', raw })],
+      ['type range', (raw) => t.db.messagesByType({ type: 'contact', gt: ts[1], lte: ts[6], reverse: true, raw })],
+      ['type values', (raw) => t.db.messagesByType({ type: 'post', keys: false, raw })],
+    ]
+    for (const [name, open] of streams) {
+      const plain = await collect(open(false))
+      const viaRaw = await collect(open(true))
+      expect(viaRaw.map(text), name).toEqual(plain.map((x) => JSON.stringify(x)))
+      if (name !== 'user keys') expect(viaRaw.some((x) => x instanceof RawJson), name).toBe(true)
+    }
     // copies, not views of a reused read buffer
     expect(new Set(raw.map((x) => (x as RawJson).json.buffer)).size).toBe(raw.length)
   })
