@@ -132,18 +132,27 @@ function prefilter(query: unknown[], stages: Stage[], plan: QueryPlan): Prefilte
 const samePath = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i])
 
 /**
- * Whether a `$filter` only asks fields of `index` to equal strings or booleans: then the index
- * range read for it holds exactly the messages it accepts.
+ * Whether a `$filter` only asks the leading fields of `index` (no gaps: the range is
+ * lexicographic) to equal strings or booleans: then the index range read for it holds exactly
+ * the messages it accepts.
  */
 function exactOnIndex(rule: unknown, index: QueryIndexName): boolean {
   const indexed = QUERY_INDEXES[index] as ReadonlyArray<readonly string[]>
+  const used = new Set<number>()
   const walk = (r: unknown, path: string[]): boolean => {
-    if (typeof r === 'string' || typeof r === 'boolean') return indexed.some((p) => samePath(p, path))
+    if (typeof r === 'string' || typeof r === 'boolean') {
+      const i = indexed.findIndex((p) => samePath(p, path))
+      if (i === -1) return false
+      used.add(i)
+      return true
+    }
     if (typeof r !== 'object' || r === null || Array.isArray(r)) return false
     const keys = Object.keys(r)
     return keys.length > 0 && keys.every((k) => k[0] !== '$' && walk((r as Record<string, unknown>)[k], [...path, k]))
   }
-  return walk(rule, [])
+  if (!walk(rule, [])) return false
+  for (let i = 0; i < used.size; i++) if (!used.has(i)) return false
+  return true
 }
 
 async function* take(src: AsyncIterable<unknown>, n: number): AsyncGenerator<unknown> {
