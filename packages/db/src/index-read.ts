@@ -218,7 +218,9 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
         const w = numberWindow(lower[0], upper[0])
         if (w === null) return
         for await (const kvt of logOffsets(ctx, w, reverse)) {
-          if (kvt.timestamp >= w[0] && kvt.timestamp <= w[1]) yield output(kvt, rtsOf(kvt))
+          if (kvt.timestamp < w[0] || kvt.timestamp > w[1]) continue
+          const item = output(kvt, rtsOf(kvt))
+          if (where === undefined || where.test(item as unknown as Record<string, unknown>)) yield item
         }
         return
       }

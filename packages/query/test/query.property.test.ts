@@ -85,6 +85,8 @@ const filterArb = fc
     channel: field(fc.oneof(fc.constantFrom(...CHANNELS), fc.constant({ $prefix: 'c' }))),
     root: field(fc.constantFrom('root 0', 'root 3')),
     rts: field(fc.integer({ min: 1000, max: 1300 }).map((a) => ({ $gte: a, $lte: a + 30 }))),
+    // receive time: picks the `log` index when alone
+    received: field(fc.integer({ min: 0, max: 399 })),
     // not indexed: read in part by the store's prefilter (scans, and next to an index)
     i: field(fc.oneof(fc.integer({ min: 0, max: 399 }).map((n) => ({ $gt: n })), fc.integer({ min: 0, max: 399 }))),
   })
@@ -102,6 +104,7 @@ const filterArb = fc
     const q: Record<string, unknown> = {}
     if (Object.keys(value).length > 0) q.value = value
     if (f.rts !== undefined) q.rts = f.rts
+    if (f.received !== undefined) q.timestamp = { $gt: log[f.received]!.timestamp }
     return q
   })
 
@@ -138,3 +141,19 @@ test('query.read = naive in-memory evaluation (order included)', async () => {
     { numRuns: 250 },
   )
 }, 120_000)
+
+test('raw reads apply the filter on every index, the log one included', async () => {
+  const query = createQuery(store.db)
+  const parse = (x: unknown) => (x instanceof RawJson ? JSON.parse(Buffer.from(x.json).toString('utf8')) : x)
+  const cases: unknown[][] = [
+    [{ $filter: { timestamp: { $gt: log[200]!.timestamp } } }],
+    [{ $filter: { timestamp: { $gte: log[10]!.timestamp, $lt: log[20]!.timestamp }, value: { content: { i: { $gt: 12 } } } } }],
+    [{ $filter: { rts: { $gt: 1100 }, value: { content: { type: 'vote' } } } }],
+    [{ $filter: { value: { content: { type: 'post', channel: 'c1' } } } }],
+  ]
+  for (const q of cases) {
+    expect(explain({ query: q })).not.toHaveProperty('scan')
+    const got = (await collect(query.read({ query: q, raw: true }))).map(parse)
+    expect(got).toEqual(await naive({ query: q }))
+  }
+})
