@@ -13,7 +13,7 @@ import {
   queryView,
 } from './query-index.js'
 import { type Many, type ReadCtx, freshKvt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
-import { Fields, SKIP, checkPaths, checkPrefilter, rawReader, recordReader } from './partial.js'
+import { Fields, SKIP, checkPaths, checkPrefilter, passes, rawReader, recordReader } from './partial.js'
 import { type IndexedMsg, RawJson, decodeRecord, indexedContent, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { IndexItem, IndexReadOptions } from './types.js'
@@ -187,7 +187,7 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
     const inWindow = (t: unknown): boolean => exact === true || (exact !== false && typeof t === 'number' && t >= exact[0] && t <= exact[1])
     const full = (kvt: KVT): IndexItem | undefined => {
       const item = exact === false ? check(kvt) : inWindow(kvt.timestamp) ? output(kvt, rtsOf(kvt)) : undefined
-      return item === undefined || where === undefined || where.test(item as unknown as Record<string, unknown>) ? item : undefined
+      return item !== undefined && passes(where, item) ? item : undefined
     }
     // Whole items for a transport: the stored JSON itself, where nothing needs checking.
     if (o.raw === true && fields === null && exact === true) {
@@ -220,7 +220,7 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
         for await (const kvt of logOffsets(ctx, w, reverse)) {
           if (kvt.timestamp < w[0] || kvt.timestamp > w[1]) continue
           const item = output(kvt, rtsOf(kvt))
-          if (where === undefined || where.test(item as unknown as Record<string, unknown>)) yield item
+          if (passes(where, item)) yield item
         }
         return
       }
@@ -265,7 +265,7 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
     const view = queryView(m.kvt, m.content)
     if (!inRange(view)) return undefined
     const item = output(freshKvt(m), view.rts)
-    return where === undefined || where.test(item as unknown as Record<string, unknown>) ? item : undefined
+    return passes(where, item) ? item : undefined
   }
   const run: { signal?: AbortSignal; live?: boolean; old?: boolean } = {}
   if (o.signal !== undefined) run.signal = o.signal

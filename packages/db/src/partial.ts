@@ -30,9 +30,20 @@ export function checkPrefilter(where: unknown): Prefilter | undefined {
   return where as Prefilter
 }
 
-/** `rts` is not stored: it is the claimed time unless that is missing or after the receive time. */
-const RTS_SOURCES: Paths = [['timestamp'], ['value', 'timestamp']]
-const wantsRts = (paths: Paths): boolean => paths.some((p) => p[0] === 'rts')
+/** Whether the prefilter keeps an item (no prefilter keeps everything). */
+export function passes(where: Prefilter | undefined, item: unknown): boolean {
+  return where === undefined || where.test(item as Record<string, unknown>)
+}
+
+/**
+ * The stored paths that serve `paths`. `rts` is not stored but derived from both timestamps
+ * (the claimed time unless missing or after the receive time): with `derive`, a path into `rts`
+ * becomes those two (`derived: true` then says to add `rts` to what is read).
+ */
+function storedPaths(paths: Paths, derive: boolean): { paths: Paths; derived: boolean } {
+  if (!derive || !paths.some((p) => p[0] === 'rts')) return { paths, derived: false }
+  return { paths: [...paths.filter((p) => p[0] !== 'rts'), ['timestamp'], ['value', 'timestamp']], derived: true }
+}
 
 /**
  * Decodes records for a read that needs only `out` of each item (null: whole items) and tests
@@ -48,9 +59,7 @@ export function recordReader(
   rts: boolean,
 ): ((b: Uint8Array) => KVT | Fields | typeof SKIP) | null {
   if (out === null && where === undefined) return null
-  let paths: Paths = [...(out ?? []), ...(where?.fields ?? []), ...extra]
-  const derive = rts && wantsRts(paths)
-  if (derive) paths = [...paths.filter((p) => p[0] !== 'rts'), ...RTS_SOURCES]
+  const { paths, derived: derive } = storedPaths([...(out ?? []), ...(where?.fields ?? []), ...extra], rts)
   const tree = fieldTree(paths)
   if (tree === null) return null
   const projection = new Projection(tree)
@@ -60,7 +69,7 @@ export function recordReader(
     // A record without an object `value` is damaged: the full decode reports it.
     if (f === null || (withValue && (typeof f.value !== 'object' || f.value === null))) return decodeRecord(b)
     if (derive) f.rts = rtsOf(f as unknown as KVT)
-    if (where !== undefined && !where.test(f)) return SKIP
+    if (!passes(where, f)) return SKIP
     return out !== null ? new Fields(f) : decodeRecord(b)
   }
 }
@@ -73,9 +82,8 @@ const obj = (): FieldTree => Object.create(null) as FieldTree
  * never parsed; the others (boxed content, which may need decrypting) come decoded.
  */
 export function rawReader(where: Prefilter | undefined): (b: Uint8Array) => KVT | RawJson | typeof SKIP {
-  const derive = where !== undefined && wantsRts(where.fields)
-  const paths: Paths = [...(where?.fields ?? []).filter((p) => !derive || p[0] !== 'rts'), ['value', 'timestamp'], ...(derive ? RTS_SOURCES : [])]
-  const tree = fieldTree(paths) ?? obj()
+  const { paths, derived: derive } = storedPaths(where?.fields ?? [], true)
+  const tree = fieldTree([...paths, ['value', 'timestamp']]) ?? obj()
   // content must be an object (a boxed one may need decrypting); nothing inside it is read
   const value = tree.value
   if (value !== undefined && value !== true) value.content ??= obj()
@@ -84,10 +92,8 @@ export function rawReader(where: Prefilter | undefined): (b: Uint8Array) => KVT 
     const f = projection.read(b)
     const v = f?.value as Record<string, unknown> | undefined
     if (f === null || typeof v !== 'object' || v === null || typeof v.content !== 'object' || v.content === null) return decodeRecord(b)
-    if (where !== undefined) {
-      if (derive) f.rts = rtsOf(f as unknown as KVT)
-      if (!where.test(f)) return SKIP
-    }
+    if (derive) f.rts = rtsOf(f as unknown as KVT)
+    if (!passes(where, f)) return SKIP
     return rawWithRts(b, v.timestamp) ?? decodeRecord(b)
   }
 }

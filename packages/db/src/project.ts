@@ -12,6 +12,8 @@
  * reports a damaged record properly.
  */
 
+import { asBuffer } from './record.js'
+
 /** Wanted paths as a tree: `true` marks a path whose whole value is wanted. */
 export type FieldTree = { [key: string]: FieldTree | true }
 
@@ -232,7 +234,7 @@ export class Projection {
 
   /** The wanted fields of a record, or null when it has to be decoded in full. */
   read(bytes: Uint8Array): Obj | null {
-    const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const b = asBuffer(bytes)
     const out: Obj = {}
     try {
       const end = new Scanner(b).object(0, this.level, out, true)
@@ -243,9 +245,4 @@ export class Projection {
     }
     return out
   }
-}
-
-/** One-off form of Projection.read. */
-export function projectRecord(bytes: Uint8Array, tree: FieldTree): Obj | null {
-  return new Projection(tree).read(bytes)
 }

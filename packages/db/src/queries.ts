@@ -5,7 +5,7 @@ import { DbError } from './errors.js'
 import { encFloat, offsetFromKeyEnd, prefixEnd } from './index-keys.js'
 import { type FloatBounds, floatBounds, inFloat, intBounds } from './ranges.js'
 import { type Many, type ReadCtx, freshKvt, keySlicesAt, logRange, mappedSlicesAt, present, runStream, scan } from './read.js'
-import { SKIP, checkPrefilter, recordReader } from './partial.js'
+import { SKIP, checkPrefilter, passes, recordReader } from './partial.js'
 import { type FormatOpts, type IndexedMsg, RawJson, decodeKey, decodeRecord, formatKvt, formatOpts, rawItem, receiveTimeOf, rtsOf } from './record.js'
 import { seqOffsets, typeOffsets } from './runs.js'
 import type { HistoryStreamOptions, LogStreamOptions, StreamItem, StreamOptions, TypeStreamOptions, UserStreamOptions } from './types.js'
@@ -72,7 +72,7 @@ export function createLogStream(core: Core, o: LogStreamOptions = {}): AsyncIter
   const show = (kvt: KVT): StreamItem | undefined => {
     if (where === undefined) return present(core, kvt, f) as StreamItem
     const m = present(core, kvt, whole) as KVT
-    return where.test(m as unknown as Record<string, unknown>) ? (formatKvt(m, f) as StreamItem) : undefined
+    return passes(where, m) ? (formatKvt(m, f) as StreamItem) : undefined
   }
   const old = async function* (ctx: ReadCtx): AsyncGenerator<StreamItem> {
     const keysOnly = f.keys && !f.values && b.lower === -Infinity && b.upper === Infinity && where === undefined

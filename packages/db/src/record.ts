@@ -17,6 +17,15 @@ export interface IndexedMsg {
   shared?: KVT
 }
 
+/** A Buffer view of the same memory (no copy). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** How encodeRecord's JSON starts: the key first, a 52-character message id. */
+const KEY_PREFIX = '{"key":"'
+const MSG_ID_LENGTH = 52
+
 /**
  * The key under which a RawJson carries its bytes: a registered symbol, so that a transport
  * (`@ssb/rpc` sends such a value's bytes as its JSON body) can recognise it without importing
@@ -31,7 +40,7 @@ export class RawJson {
     return this.json
   }
   toJSON(): unknown {
-    return JSON.parse(Buffer.from(this.json.buffer, this.json.byteOffset, this.json.byteLength).toString('utf8'))
+    return JSON.parse(asBuffer(this.json).toString('utf8'))
   }
 }
 
@@ -39,15 +48,15 @@ const TIMESTAMP_KEY = Buffer.from(',"timestamp":')
 
 /** The receive time of a record, read from its end (encodeRecord writes it last), or null. */
 export function receiveTimeOf(bytes: Uint8Array): number | null {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const b = asBuffer(bytes)
   const at = b.lastIndexOf(TIMESTAMP_KEY)
   if (at < 0 || b[b.length - 1] !== 0x7d) return null
   const ts = Number(b.toString('latin1', at + TIMESTAMP_KEY.length, b.length - 1))
   return Number.isFinite(ts) ? ts : null
 }
 
-/** Where `","value":` starts in a record: after `{"key":"` and a 52-character message id. */
-const VALUE_AT = '{"key":"'.length + 52
+/** Where `","value":` starts in a record: after the key. */
+const VALUE_AT = KEY_PREFIX.length + MSG_ID_LENGTH
 const VALUE_KEY = Buffer.from('","value":')
 
 /**
@@ -58,10 +67,10 @@ const VALUE_KEY = Buffer.from('","value":')
 export function rawItem(bytes: Uint8Array, f: FormatOpts): RawJson | null {
   if (!f.values) return null
   if (f.keys) return new RawJson(Uint8Array.prototype.slice.call(bytes) as Uint8Array)
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const b = asBuffer(bytes)
   const at = b.lastIndexOf(TIMESTAMP_KEY)
   const start = VALUE_AT + VALUE_KEY.length
-  if (at < start || b.compare(VALUE_KEY, 0, VALUE_KEY.length, VALUE_AT, start) !== 0 || b.toString('latin1', 0, 8) !== '{"key":"') return null
+  if (at < start || b.compare(VALUE_KEY, 0, VALUE_KEY.length, VALUE_AT, start) !== 0 || b.toString('latin1', 0, KEY_PREFIX.length) !== KEY_PREFIX) return null
   return new RawJson(Uint8Array.prototype.slice.call(bytes, start, at) as Uint8Array)
 }
 
@@ -72,7 +81,7 @@ export function rawItem(bytes: Uint8Array, f: FormatOpts): RawJson | null {
 export function rawWithRts(bytes: Uint8Array, claimed: unknown): RawJson | null {
   const ts = receiveTimeOf(bytes)
   if (ts === null) return null
-  const rts = typeof claimed === 'number' && Number.isFinite(claimed) && claimed !== 0 && claimed <= ts ? claimed : ts
+  const rts = rtsFrom(claimed, ts)
   const tail = ',"rts":' + JSON.stringify(rts) + '}'
   const out = Buffer.allocUnsafe(bytes.byteLength - 1 + tail.length)
   out.set(bytes.subarray(0, bytes.byteLength - 1))
@@ -87,7 +96,7 @@ export function encodeRecord(kvt: KVT): Uint8Array {
 export function decodeRecord(bytes: Uint8Array): KVT {
   let kvt: unknown
   try {
-    kvt = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
+    kvt = JSON.parse(asBuffer(bytes).toString('utf8'))
   } catch (err) {
     throw new DbError('DB_CORRUPT_RECORD', 'log record is not JSON', { cause: err })
   }
@@ -102,12 +111,9 @@ export function decodeRecord(bytes: Uint8Array): KVT {
   return k as KVT
 }
 
-const KEY_PREFIX = '{"key":"'
-const MSG_ID_LENGTH = 52
-
 /** The message id of a record without parsing it (encodeRecord writes `key` first). */
 export function decodeKey(bytes: Uint8Array): string {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const b = asBuffer(bytes)
   const end = KEY_PREFIX.length + MSG_ID_LENGTH
   if (b.length > end && b.toString('latin1', 0, KEY_PREFIX.length) === KEY_PREFIX && b[end] === 0x22) {
     return b.toString('latin1', KEY_PREFIX.length, end)
@@ -150,12 +156,15 @@ export function decorateUnboxed(value: MsgValue, plain: Obj, readKey?: string): 
 }
 
 export function rtsOf(kvt: KVT): number {
-  // ssb-db indexes/feed.js resolveTimestamp: the claimed time unless missing or in the future
-  // of the receive time. A non-number claimed time (allowed after the first message) counts as missing.
-  const claimed = kvt.value.timestamp
-  return typeof claimed === 'number' && Number.isFinite(claimed) && claimed !== 0 && claimed <= kvt.timestamp
-    ? claimed
-    : kvt.timestamp
+  return rtsFrom(kvt.value.timestamp, kvt.timestamp)
+}
+
+/**
+ * ssb-db indexes/feed.js resolveTimestamp: the claimed time unless missing or in the future of
+ * the receive time. A non-number claimed time (allowed after the first message) counts as missing.
+ */
+export function rtsFrom(claimed: unknown, received: number): number {
+  return typeof claimed === 'number' && Number.isFinite(claimed) && claimed !== 0 && claimed <= received ? claimed : received
 }
 
 export interface FormatOpts {

@@ -1,6 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { type FieldTree, fieldTree, projectRecord } from '../src/project.js'
+import { type FieldTree, Projection, fieldTree } from '../src/project.js'
+
+const projectRecord = (bytes: Uint8Array, tree: FieldTree) => new Projection(tree).read(bytes)
 
 type Obj = Record<string, unknown>
 const isPlain = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
