@@ -1,4 +1,4 @@
-import { RpcError } from '@ssb/rpc'
+import { RpcError, rawJsonOf } from '@ssb/rpc'
 
 /**
  * Bytes of live items held for one stream whose reader falls behind (a peer that stops reading a
@@ -7,13 +7,11 @@ import { RpcError } from '@ssb/rpc'
  */
 export const MAX_LIVE_LAG_BYTES = 4 * 1024 * 1024
 
-const RAW_JSON = Symbol.for('ssb.rawJson')
-
 function approxBytes(item: unknown): number {
   if (typeof item === 'string') return item.length
   // @ssb/db's RawJson: stored JSON sent as is
-  const raw = typeof item === 'object' && item !== null ? (item as { [RAW_JSON]?: unknown })[RAW_JSON] : undefined
-  if (raw instanceof Uint8Array) return raw.byteLength
+  const raw = rawJsonOf(item)
+  if (raw !== undefined) return raw.byteLength
   try {
     return JSON.stringify(item)?.length ?? 16
   } catch {

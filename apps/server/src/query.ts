@@ -56,9 +56,9 @@ export const querySubsystem: SubsystemFactory = {
     const backlinks = createBacklinks(db)
     const api: Api = {
       query: {
-        // Old messages go out as the JSON text they are stored as (not parsed, not re-serialised);
-        // live reads keep objects for the lag buffer, which sizes items by their JSON.
-        read: source((o) => query.read(o.live === true || o.old === false ? o : { ...o, raw: true })),
+        // Old messages go out as the JSON text they are stored as (not parsed, not re-serialised),
+        // as the core message streams do; live items stay objects.
+        read: source((o) => query.read({ ...o, raw: true })),
         explain: (args: unknown[]) => guard(() => query.explain(normalizeOptions(args[0]))),
       },
       links2: { read: source((o) => links2.read(o)) },

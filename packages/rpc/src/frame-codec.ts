@@ -45,6 +45,13 @@ const EMPTY_STRING_JSON = Buffer.from('""')
  */
 const RAW_JSON = Symbol.for('ssb.rawJson')
 
+/** The JSON text a value carries under `Symbol.for('ssb.rawJson')`, if it carries any. */
+export function rawJsonOf(value: unknown): Uint8Array | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const raw = (value as { [RAW_JSON]?: unknown })[RAW_JSON]
+  return raw instanceof Uint8Array && raw.byteLength > 0 ? raw : undefined
+}
+
 /**
  * Serialises one value the way packet-stream-codec does: bytes → binary, string → UTF-8,
  * anything else → compact JSON. A zero-length body would read as goodbye, so '' goes as JSON
@@ -52,10 +59,8 @@ const RAW_JSON = Symbol.for('ssb.rawJson')
  */
 export function encodeBody(value: unknown): EncodedBody {
   if (value instanceof EncodedBody) return value
-  if (typeof value === 'object' && value !== null) {
-    const raw = (value as { [RAW_JSON]?: unknown })[RAW_JSON]
-    if (raw instanceof Uint8Array && raw.byteLength > 0) return new EncodedBody(BODY_JSON, raw)
-  }
+  const raw = rawJsonOf(value)
+  if (raw !== undefined) return new EncodedBody(BODY_JSON, raw)
   if (typeof value === 'string') {
     if (value.length === 0) return new EncodedBody(BODY_JSON, EMPTY_STRING_JSON)
     return new EncodedBody(BODY_STRING, Buffer.from(value, 'utf8'))

@@ -9,7 +9,7 @@ export {
   CLOSE_TIMEOUT_MS,
   HEADER_BYTES,
 } from './constants.js'
-export { FrameDecoder, encodeFrame, encodeGoodbye, readHeader, type Frame, type FrameHeader } from './frame-codec.js'
+export { FrameDecoder, encodeFrame, encodeGoodbye, rawJsonOf, readHeader, type Frame, type FrameHeader } from './frame-codec.js'
 export type {
   Api,
   AsyncHandler,
