@@ -112,21 +112,29 @@ export function explain(arg?: QueryReadOptions | string): QueryPlan {
 
 /**
  * The query's first stage, when it is a `$filter` on some fields only, as a test the store can
- * make on those fields before reading the rest of each record (the stage still runs after).
- * Not worth it when the filter only names the fields of the index being read: the index range
- * already leaves out nearly everything it would.
+ * make on those fields before reading the rest of each record; null otherwise.
  */
-function prefilter(query: unknown[], stages: Stage[], plan: QueryPlan): Prefilter | undefined {
+function firstFilter(query: unknown[], stages: Stage[]): { rule: unknown; where: Prefilter } | null {
   const first = stages[0]
   const rule = (query.find(Boolean) as { $filter?: unknown } | undefined)?.$filter
-  if (first?.kind !== 'filter' || rule === undefined) return undefined
+  if (first?.kind !== 'filter' || rule === undefined) return null
   const fields = filterFields(rule)
-  if (fields === null) return undefined
+  return fields === null ? null : { rule, where: { fields, test: first.test as (m: Record<string, unknown>) => boolean } }
+}
+
+/**
+ * The first filter as a prefilter for a read whose stages still run after it. Not worth it when
+ * the filter only names the fields of the index being read: the range already leaves out nearly
+ * everything it would.
+ */
+function prefilter(query: unknown[], stages: Stage[], plan: QueryPlan): Prefilter | undefined {
+  const first = firstFilter(query, stages)
+  if (first === null) return undefined
   if (!('scan' in plan)) {
     const indexed = QUERY_INDEXES[plan.index] as ReadonlyArray<readonly string[]>
-    if (fields.every((f) => indexed.some((p) => samePath(p, f)))) return undefined
+    if (first.where.fields.every((f) => indexed.some((p) => samePath(p, f)))) return undefined
   }
-  return { fields, test: first.test as (m: Record<string, unknown>) => boolean }
+  return first.where
 }
 
 const samePath = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i])
@@ -179,19 +187,16 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
       // Stages that only look at some fields let the store skip the rest of each record.
       const fields = stages !== null ? queryFields(opts.query as unknown[]) : null
       let where = stages !== null ? prefilter(opts.query as unknown[], stages, plan) : undefined
-      // Raw: the store applies the one $filter itself (on every item), nothing is parsed to be
-      // re-serialised, and no stage runs here.
+      // Raw: the store applies the one $filter itself (on every item) unless the index range
+      // already is exactly that filter; nothing is parsed to be re-serialised and no stage runs.
       let raw = false
-      const only = stages?.length === 1 ? stages[0] : undefined
-      if (opts.raw === true && !('scan' in plan) && (stages === null || only?.kind === 'filter')) {
-        if (only?.kind !== 'filter') raw = true
-        else {
-          const rule = ((opts.query as unknown[]).find(Boolean) as { $filter: unknown }).$filter
-          const fieldsRead = filterFields(rule)
-          if (fieldsRead !== null) {
+      if (opts.raw === true && !('scan' in plan)) {
+        if (stages === null) raw = true
+        else if (stages.length === 1) {
+          const first = firstFilter(opts.query as unknown[], stages)
+          if (first !== null) {
             raw = true
-            // The store tests it, unless the index range already is exactly this filter.
-            where = exactOnIndex(rule, plan.index) ? undefined : { fields: fieldsRead, test: only.test as (m: Record<string, unknown>) => boolean }
+            where = exactOnIndex(first.rule, plan.index) ? undefined : first.where
           }
         }
       }
