@@ -6,13 +6,12 @@
  * applied to the message, a negative index) means all fields: null.
  */
 
-import { isReduceOp } from './mfr.js'
+import { hasDollar, isReduceOp } from './ops.js'
 
 type Obj = Record<string, unknown>
 type Path = string[]
 
 const isObject = (o: unknown): o is Obj => typeof o === 'object' && o !== null
-const hasDollar = (o: object): boolean => Object.keys(o).some((k) => k[0] === '$')
 
 class Whole extends Error {}
 const WHOLE = new Whole()
