@@ -63,6 +63,16 @@ export function createUserStream(core: Core, o: UserStreamOptions): AsyncIterabl
   return feedRange(core, id, lo, hi, o, f, o.raw === true && !f.private)
 }
 
+/**
+ * A record as a raw item (rawItem) when its receive time, read from the record's end, is in
+ * `b`; SKIP when it is not; null when it has to be decoded to tell.
+ */
+function rawInRange(bytes: Uint8Array, b: FloatBounds, f: FormatOpts): RawJson | typeof SKIP | null {
+  const ts = receiveTimeOf(bytes)
+  if (ts === null) return null
+  return inFloat(b, ts) ? rawItem(bytes, f) : SKIP
+}
+
 export function createLogStream(core: Core, o: LogStreamOptions = {}): AsyncIterable<StreamItem> {
   const b = floatBounds(o)
   const f = formatOpts(o)
@@ -86,14 +96,11 @@ export function createLogStream(core: Core, o: LogStreamOptions = {}): AsyncIter
         continue
       }
       if (raw) {
-        const ts = receiveTimeOf(entry.value)
-        if (ts !== null) {
-          if (!inFloat(b, ts)) continue
-          const item = rawItem(entry.value, f)
-          if (item !== null) {
-            yield item
-            continue
-          }
+        const item = rawInRange(entry.value, b, f)
+        if (item === SKIP) continue
+        if (item !== null) {
+          yield item
+          continue
         }
       }
       const kvt = decode === null ? decodeRecord(entry.value) : decode(entry.value)
@@ -157,12 +164,7 @@ export function messagesByType(core: Core, arg: string | TypeStreamOptions): Asy
       return
     }
     if (o.raw === true && f.values && !f.private) {
-      // as stored, the receive time read from the record's end
-      const decode = (bytes: Uint8Array): KVT | RawJson | typeof SKIP => {
-        const ts = receiveTimeOf(bytes)
-        if (ts !== null && !inFloat(b, ts)) return SKIP
-        return (ts === null ? null : rawItem(bytes, f)) ?? decodeRecord(bytes)
-      }
+      const decode = (bytes: Uint8Array): KVT | RawJson | typeof SKIP => rawInRange(bytes, b, f) ?? decodeRecord(bytes)
       yield* mappedSlicesAt(ctx, offsets, (r: KVT | RawJson | typeof SKIP) => (r === SKIP ? undefined : r instanceof RawJson ? r : inFloat(b, r.timestamp) ? (present(core, r, f) as StreamItem) : undefined), decode)
       return
     }
