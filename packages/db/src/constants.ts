@@ -2,7 +2,7 @@
  * Bump whenever the index layout or what gets indexed changes: on open, indexes written with
  * another version are thrown away and rebuilt from the log.
  */
-export const INDEX_VERSION = 5
+export const INDEX_VERSION = 6
 
 /** Subdirectories of `opts.dir`. */
 export const LOG_DIR = 'log'

@@ -2,7 +2,7 @@ import type { KVT } from '@ssb/feed'
 import { charwise, charwiseOrThrow, compareKeys } from './charwise.js'
 import type { Core } from './core.js'
 import { DbError } from './errors.js'
-import { encFloat, offsetFromKeyEnd, prefixEnd, typePrefix, unesc } from './index-keys.js'
+import { decValueOffset, encFloat, offsetFromKeyEnd, prefixEnd, typePrefix, unesc } from './index-keys.js'
 import {
   QUERY_INDEXES,
   type QueryIndexName,
@@ -58,7 +58,8 @@ function stringsInRange(values: Iterable<string>, lo: unknown, hi: unknown, reve
 
 /**
  * Keeps one offset per tuple (the largest: the message indexed last), like the reference's exact
- * indexes where a later message with an equal tuple overwrites the entry.
+ * indexes where a later message with an equal tuple overwrites the entry (the stored query indexes
+ * do that as they are written; the feed-time index keeps every message).
  */
 async function* dedupe(chunks: AsyncIterable<Array<[string, number]>>): AsyncGenerator<number[]> {
   let tuple: string | null = null
@@ -79,16 +80,17 @@ async function* dedupe(chunks: AsyncIterable<Array<[string, number]>>): AsyncGen
   if (tuple !== null) yield [offset]
 }
 
-async function* storedOffsets(ctx: ReadCtx, name: QueryIndexName, b: Bounds, reverse: boolean): AsyncGenerator<Array<[string, number]>> {
+/** Offsets of a stored query index in tuple order: one per tuple, its value (query-index.ts). */
+async function* storedOffsets(ctx: ReadCtx, name: QueryIndexName, b: Bounds, reverse: boolean): AsyncGenerator<number[]> {
   const prefix = queryPrefix(name)
   const cut = prefix.length
-  for await (const entries of scan(ctx, { gte: prefix + b.lo, lt: prefix + b.hi + '\x01', reverse }, false)) {
-    const out: Array<[string, number]> = []
-    for (const [k] of entries) {
-      const tuple = k.slice(cut, k.length - 12)
-      if (compareKeys(tuple, b.lo) >= 0 && compareKeys(tuple, b.hi) <= 0) out.push([tuple, offsetFromKeyEnd(k)])
+  for await (const entries of scan(ctx, { gte: prefix + b.lo, lt: prefix + b.hi + '\x01', reverse }, true)) {
+    const out: number[] = []
+    for (const [k, v] of entries) {
+      const tuple = k.slice(cut)
+      if (compareKeys(tuple, b.lo) >= 0 && compareKeys(tuple, b.hi) <= 0) out.push(decValueOffset(v))
     }
-    yield out
+    if (out.length > 0) yield out
   }
 }
 
@@ -210,7 +212,7 @@ export function readIndex(core: Core, o: IndexReadOptions): AsyncIterable<IndexI
 
   const oldPart = async function* (ctx: ReadCtx): AsyncGenerator<IndexItem | Many<IndexItem>> {
     if (STORED_QUERY_INDEXES.includes(name)) {
-      yield* fromOffsets(ctx, dedupe(storedOffsets(ctx, name, b, reverse)), true)
+      yield* fromOffsets(ctx, storedOffsets(ctx, name, b, reverse), true)
       return
     }
     switch (name) {

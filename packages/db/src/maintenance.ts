@@ -16,6 +16,7 @@ import {
   seqPrefix,
 } from './index-keys.js'
 import { SeekIndex, freshMeta } from './index-state.js'
+import { forEachQueryEntry, isQueryKey } from './query-index.js'
 import { openLevel } from './open.js'
 import { decodeRecord, indexedContent } from './record.js'
 import { decodeRun } from './runs.js'
@@ -29,19 +30,51 @@ import { catchUp } from './reindex.js'
 async function eraseOffsets(core: Core, target: string, offsets: number[], extraDeletes: (b: ReturnType<Core['state']['level']['batch']>) => Promise<void>): Promise<void> {
   const level = core.state.level
   const batch = level.batch()
+  // Query index entries of the erased messages that point at them (see reclaimTuples).
+  const owned = new Set<string>()
   for (const off of offsets) {
     const bytes = await core.log.get(off)
     if (bytes === null) continue
     const kvt = decodeRecord(bytes)
     const m = { offset: off, kvt, content: indexedContent(kvt.value, core.opts.unbox, core.logger) }
-    forEachEntry(m, (k) => {
-      batch.del(k)
+    const shared: Array<[string, string]> = []
+    forEachEntry(m, (k, v) => {
+      if (isQueryKey(k)) shared.push([k, v])
+      else batch.del(k)
     })
+    for (const [k, v] of shared) {
+      // A later message with an equal tuple owns the entry now: it stays.
+      if ((await level.get(k)) !== v) continue
+      batch.del(k)
+      owned.add(k)
+    }
   }
+  if (owned.size > 0) await reclaimTuples(core, owned, new Set(offsets), batch)
   await extraDeletes(batch)
   batch.put(keyOfErase(target), JSON.stringify(offsets))
   await batch.write()
   await eraseLogRecords(core, target, offsets)
+}
+
+/**
+ * A stored query index keeps one message per tuple, the latest (query-index.ts): an earlier
+ * message with the tuple of an erased one was overwritten by it and must get the entry back.
+ * Nothing indexes those earlier messages, so this reads the log once (only when an erased message
+ * owned an entry, i.e. on most erases: O(log) work, like compact) and puts the latest remaining
+ * message of each such tuple.
+ */
+async function reclaimTuples(core: Core, keys: Set<string>, erased: Set<number>, batch: ReturnType<Core['state']['level']['batch']>): Promise<void> {
+  const upTo = core.indexer.indexedUpTo
+  const latest = new Map<string, string>()
+  for await (const entry of core.log.stream({ borrow: true })) {
+    if (entry.offset > upTo) break
+    if (erased.has(entry.offset)) continue
+    const kvt = decodeRecord(entry.value)
+    forEachQueryEntry({ offset: entry.offset, kvt, content: indexedContent(kvt.value, core.opts.unbox, core.logger) }, (k, v) => {
+      if (keys.has(k)) latest.set(k, v)
+    })
+  }
+  for (const [k, v] of latest) batch.put(k, v)
 }
 
 async function eraseLogRecords(core: Core, target: string, offsets: number[]): Promise<void> {

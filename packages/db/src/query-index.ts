@@ -1,6 +1,6 @@
 import type { KVT } from '@ssb/feed'
 import { charwise } from './charwise.js'
-import { PRESENT, encOffset } from './index-keys.js'
+import { encValueOffset } from './index-keys.js'
 import { type IndexedMsg, rtsOf } from './record.js'
 import type { QueryIndexName } from './types.js'
 
@@ -8,12 +8,14 @@ import type { QueryIndexName } from './types.js'
  * The sorted indexes of ssb-query 2.4 (`index.js`, INDEX_VERSION 10): each orders messages by a
  * tuple of fields of `{key, value, timestamp, rts}`; a message lacking one of the fields (an own
  * property at every step) is not in that index. The reference's indexes are "exact": the tuple
- * alone is the LevelDB key, so of two messages with equal tuples only the later one stays — the
- * readers here reproduce that (see dedupe in index-read.ts).
+ * alone is the LevelDB key, so of two messages with equal tuples only the later one stays. The
+ * stored ones here work the same way (a later put overwrites), so a read scans one key per tuple
+ * however many messages share it.
  *
  * `log`, `clk`, `typ` and `lor` are answered from indexes @ssb/db keeps anyway (log order,
- * sequence runs, type runs, the feed-time index); the others are stored as
- *   q{name}{charwise(tuple)}\0{offset}  → '1'
+ * sequence runs, type runs, the feed-time index; readers keep the last of equal tuples there); the
+ * others are stored as
+ *   q{name}{charwise(tuple)}  → offset (base 36)
  * so that LevelDB order within one index is charwise order, the order ssb-server 16 answers in.
  */
 export const QUERY_INDEXES = {
@@ -37,6 +39,7 @@ export const QUERY_INDEX_NAMES = Object.keys(QUERY_INDEXES) as QueryIndexName[]
 export const STORED_QUERY_INDEXES: readonly QueryIndexName[] = ['tya', 'cha', 'aty', 'ata', 'art']
 
 export const queryPrefix = (name: QueryIndexName): string => 'q' + name
+export const isQueryKey = (key: string): boolean => key.charCodeAt(0) === 113 // 'q'
 
 const hasOwn = (o: unknown, k: string): boolean =>
   o !== null && o !== undefined && Object.prototype.hasOwnProperty.call(o, k)
@@ -87,10 +90,11 @@ export function forEachQueryEntry(m: IndexedMsg, put: (key: string, value: strin
     return
   }
   const view = queryView(m.kvt, m.content)
-  const off = encOffset(m.offset)
+  const off = encValueOffset(m.offset)
   for (let i = 0; i < STORED_QUERY_INDEXES.length; i++) {
     const name = STORED_QUERY_INDEXES[i]!
     const e = encodedTupleOf(name, view)
-    if (e !== null) put(queryPrefix(name) + e + '\x00' + off, PRESENT)
+    // Messages are indexed in log order, so the later of two equal tuples is put last and wins.
+    if (e !== null) put(queryPrefix(name) + e, off)
   }
 }
