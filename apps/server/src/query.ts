@@ -1,4 +1,4 @@
-import { DbError } from '@ssb/db'
+import { DbError, sliced, slicesOf } from '@ssb/db'
 import { QueryError, createBacklinks, createLinks2, createQuery, normalizeOptions } from '@ssb/query'
 import type { Api, CallInfo, Manifest } from '@ssb/rpc'
 import { badArgs } from './args.js'
@@ -19,12 +19,15 @@ function exposed(err: unknown): unknown {
   return err
 }
 
-async function* exposeErrors<T>(src: AsyncIterable<T>): AsyncGenerator<T> {
-  try {
-    yield* src
-  } catch (err) {
-    throw exposed(err)
-  }
+/** `src` with its errors exposed; still readable in slices (see @ssb/db SLICES) by the transport. */
+function exposeErrors<T>(src: AsyncIterable<T>): AsyncIterable<T> {
+  return sliced(async function* () {
+    try {
+      yield* slicesOf(src)
+    } catch (err) {
+      throw exposed(err)
+    }
+  })
 }
 
 function guard<T>(fn: () => T): T {

@@ -1,5 +1,6 @@
 export { openDb } from './db.js'
 export { RAW_JSON, RawJson } from './record.js'
+export { SLICES, type Sliced, sliced, slicesOf } from './read.js'
 export { DbError, type DbErrorCode } from './errors.js'
 export { ValidationError } from '@ssb/feed'
 export {

@@ -96,15 +96,61 @@ export function normLimit(limit: unknown): number {
 }
 
 /**
+ * The key of a method an AsyncIterable may carry to be read a slice (an array of items) at a
+ * time, the same items in the same order: a consumer that handles many items at once (query
+ * stages, an RPC transport) then pays one async step per slice instead of one per item. A
+ * registered symbol, so that packages above (`@ssb/query`, `@ssb/rpc`) can recognise it
+ * without importing this one.
+ */
+export const SLICES: unique symbol = Symbol.for('ssb.slices') as never
+
+/** An async generator of items that can also be read in slices (see SLICES). */
+export type Sliced<T> = AsyncGenerator<T> & { [SLICES](): AsyncIterator<readonly T[]> }
+
+async function* flatten<T>(slices: AsyncIterable<readonly T[]>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  for await (const slice of slices) {
+    for (const one of slice) {
+      if (signal?.aborted) throw abortError(signal)
+      yield one
+    }
+  }
+}
+
+/** Items of `make()`'s slices, one at a time, or (SLICES) those slices themselves. */
+export function sliced<T>(make: () => AsyncGenerator<readonly T[]>, signal?: AbortSignal): Sliced<T> {
+  const items = flatten(make(), signal) as Sliced<T>
+  items[SLICES] = make
+  return items
+}
+
+/** The slices of `src`: its own (SLICES) when it has them, else each item as a slice of one. */
+export function slicesOf<T>(src: AsyncIterable<T>): AsyncIterable<readonly T[]> {
+  const own = (src as Partial<Sliced<T>>)[SLICES]
+  if (typeof own === 'function') return { [Symbol.asyncIterator]: () => own.call(src) }
+  return (async function* () {
+    for await (const one of src) yield [one]
+  })()
+}
+
+/**
  * Runs a query: the old part from a snapshot, then (live) everything indexed after it, each
  * message exactly once, `limit` counting both parts.
  */
-export async function* runStream<T>(
+export function runStream<T>(
   core: Core,
   o: RunOpts,
   old: ((ctx: ReadCtx) => AsyncIterable<T | Many<T>>) | null,
   liveMap: LiveMap<T> | null,
-): AsyncGenerator<T> {
+): Sliced<T> {
+  return sliced(() => runSlices(core, o, old, liveMap), o.signal)
+}
+
+async function* runSlices<T>(
+  core: Core,
+  o: RunOpts,
+  old: ((ctx: ReadCtx) => AsyncIterable<T | Many<T>>) | null,
+  liveMap: LiveMap<T> | null,
+): AsyncGenerator<readonly T[]> {
   const signal = o.signal
   let left = normLimit(o.limit)
   if (signal?.aborted) throw abortError(signal)
@@ -116,17 +162,15 @@ export async function* runStream<T>(
   try {
     if (wantOld) {
       for await (const item of old(ctx)) {
-        if (item instanceof Many) {
-          for (const one of item.items as T[]) {
-            if (signal?.aborted) throw abortError(signal)
-            yield one
-            if (--left === 0) return
-          }
-          continue
-        }
         if (signal?.aborted) throw abortError(signal)
-        yield item
-        if (--left === 0) return
+        const slice = item instanceof Many ? (item.items as T[]) : [item]
+        if (slice.length === 0) continue
+        if (slice.length >= left) {
+          yield slice.length === left ? slice : slice.slice(0, left)
+          return
+        }
+        left -= slice.length
+        yield slice
       }
     }
     if (ctx.snapshot !== null) {
@@ -137,7 +181,7 @@ export async function* runStream<T>(
     for (;;) {
       const r = await sub.next(signal)
       if (r.done) return
-      yield r.value
+      yield [r.value]
       if (--left === 0) return
     }
   } finally {

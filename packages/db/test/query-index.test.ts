@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, test } from 'vitest'
-import { charwise, compareKeys, type Db, type IndexItem, type IndexReadOptions, RAW_JSON, RawJson } from '../src/index.js'
+import { charwise, compareKeys, type Db, type IndexItem, type IndexReadOptions, RAW_JSON, RawJson, SLICES, type Sliced } from '../src/index.js'
 import { FeedWriter, type TestDb, collect, keysFor, take, withDb } from './helpers.js'
 
 describe('charwise (the reference index key encoding)', () => {
@@ -95,6 +95,32 @@ describe('readIndex', () => {
     // (verifyIndexes would now report c's latest state, which del leaves as ssb-db does)
     const db = await t.reopen()
     expect(keysOf(await collect(db.readIndex({ index: 'tya', gte: ['post', 1003], lte: ['post', 1006] })))).toEqual([8])
+  })
+
+  test('SLICES: the same items as one by one, in slices; limit cuts inside a slice; live items come one per slice', async () => {
+    t = await withDb()
+    const { a } = await load(t.db)
+    const slices = async (src: AsyncIterable<unknown>): Promise<unknown[][]> => {
+      const out: unknown[][] = []
+      const it = (src as Sliced<unknown>)[SLICES]()
+      for (let r = await it.next(); !r.done; r = await it.next()) out.push([...r.value])
+      return out
+    }
+    for (const opts of [{ index: 'log', gte: [], lte: [] }, { index: 'typ', gte: ['post'], lte: ['post'], reverse: true }, { index: 'tya', gte: ['post', null], lte: ['post', undefined] }] as IndexReadOptions[]) {
+      const got = await slices(t.db.readIndex(opts))
+      expect(got.flat()).toEqual(await collect(t.db.readIndex(opts)))
+      expect(got.every((x) => x.length > 0)).toBe(true)
+    }
+    const limited = await slices(t.db.createLogStream({ limit: 7 }))
+    expect(limited.flat()).toEqual(await collect(t.db.createLogStream({ limit: 7 })))
+    expect(limited.flat()).toHaveLength(7)
+    const live = (t.db.readIndex({ index: 'typ', gte: ['vote'], lte: ['vote'], live: true, old: false }) as Sliced<IndexItem>)[SLICES]()
+    const first = live.next()
+    await t.db.add(a.next({ type: 'vote', i: 100 }).value)
+    const r = await first
+    expect(r.done).toBe(false)
+    expect(keysOf(r.value as IndexItem[])).toEqual([100])
+    await live.return?.(undefined)
   })
 
   test('channels order by charwise: "x y" before "x"', async () => {

@@ -1,3 +1,4 @@
+import { type Sliced, sliced, slicesOf } from '@ssb/db'
 import { compare } from './compare.js'
 import { MAX_BUFFERED_ITEMS, MAX_QUERY_DEPTH, MAX_QUERY_NODES, MAX_QUERY_STAGES } from './constants.js'
 import { QueryError } from './errors.js'
@@ -278,42 +279,60 @@ export function compileQuery(query: unknown): Stage[] {
   })
 }
 
-async function* applyStage(src: AsyncIterable<unknown>, stage: Stage): AsyncGenerator<unknown> {
+type Slices = AsyncIterable<readonly unknown[]>
+
+/** One stage over slices of items: one async step per slice, not per item. */
+async function* applyStage(src: Slices, stage: Stage): AsyncGenerator<readonly unknown[]> {
   switch (stage.kind) {
-    case 'filter':
-      for await (const v of src) if (isSync(v) || stage.test(v)) yield v
-      return
-    case 'map':
-      for await (const v of src) {
-        const out = isSync(v) ? v : stage.map(v)
-        if (out) yield out
+    case 'filter': {
+      const test = stage.test
+      for await (const slice of src) {
+        const out = slice.filter((v) => isSync(v) || test(v))
+        if (out.length > 0) yield out
       }
       return
+    }
+    case 'map': {
+      const map = stage.map
+      for await (const slice of src) {
+        const out: unknown[] = []
+        for (const v of slice) {
+          const o = isSync(v) ? v : map(v)
+          if (o) out.push(o)
+        }
+        if (out.length > 0) yield out
+      }
+      return
+    }
     case 'reduce': {
       let acc: unknown = null
-      for await (const v of src) acc = stage.reduce(acc, v)
-      if (Array.isArray(acc)) yield* acc
-      else if (typeof acc === 'object' && acc !== null) yield* Object.values(acc)
-      else if (acc !== null && acc !== undefined) yield acc
+      for await (const slice of src) for (const v of slice) acc = stage.reduce(acc, v)
+      const out = Array.isArray(acc) ? acc : typeof acc === 'object' && acc !== null ? Object.values(acc) : acc !== null && acc !== undefined ? [acc] : []
+      if (out.length > 0) yield out
       return
     }
     case 'sort': {
       const all: unknown[] = []
-      for await (const v of src) {
-        if (all.length >= MAX_BUFFERED_ITEMS) throw new QueryError('QUERY_LIMIT_EXCEEDED', `$sort holds more than ${MAX_BUFFERED_ITEMS} items`)
-        all.push(v)
+      for await (const slice of src) {
+        if (all.length + slice.length > MAX_BUFFERED_ITEMS) throw new QueryError('QUERY_LIMIT_EXCEEDED', `$sort holds more than ${MAX_BUFFERED_ITEMS} items`)
+        for (const v of slice) all.push(v)
       }
       all.sort(stage.compare)
-      yield* all
+      if (all.length > 0) yield all
     }
   }
 }
 
-/** Runs compiled stages over a source. */
-export function runStages(src: AsyncIterable<unknown>, stages: readonly Stage[]): AsyncIterable<unknown> {
+/** Runs compiled stages over slices of a source (see @ssb/db SLICES). */
+export async function* runStageSlices(src: Slices, stages: readonly Stage[]): AsyncGenerator<readonly unknown[]> {
   let out = src
   for (const s of stages) out = applyStage(out, s)
-  return out
+  yield* out
+}
+
+/** Runs compiled stages over a source; the result can be read in slices too. */
+export function runStages(src: AsyncIterable<unknown>, stages: readonly Stage[]): Sliced<unknown> {
+  return sliced(() => runStageSlices(slicesOf(src), stages))
 }
 
 /** Applies a query to an in-memory list (tests, small inputs). */

@@ -1,7 +1,7 @@
-import { type Db, type Prefilter, QUERY_INDEXES, type QueryIndexName } from '@ssb/db'
+import { type Db, type Prefilter, QUERY_INDEXES, type QueryIndexName, sliced, slicesOf } from '@ssb/db'
 import { QueryError } from './errors.js'
 import { filterFields, queryFields } from './fields.js'
-import { type Stage, checkSize, compileQuery, runStages } from './mfr.js'
+import { type Stage, checkSize, compileQuery, runStageSlices } from './mfr.js'
 import { indexBounds, indexBySort, selectIndex } from './plan.js'
 
 /** query.read / query.explain options, as ssb-query 2.4 takes them. */
@@ -163,11 +163,15 @@ function exactOnIndex(rule: unknown, index: QueryIndexName): boolean {
   return true
 }
 
-async function* take(src: AsyncIterable<unknown>, n: number): AsyncGenerator<unknown> {
+async function* take(src: AsyncIterable<readonly unknown[]>, n: number): AsyncGenerator<readonly unknown[]> {
   if (n <= 0) return
-  for await (const v of src) {
-    yield v
-    if (--n === 0) return
+  for await (const slice of src) {
+    if (slice.length >= n) {
+      yield slice.length === n ? slice : slice.slice(0, n)
+      return
+    }
+    n -= slice.length
+    yield slice
   }
 }
 
@@ -200,35 +204,37 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
           }
         }
       }
-      let src: AsyncIterable<unknown>
-      if ('scan' in plan) {
-        src = db.createLogStream({
-          old: plan.old,
-          live: plan.live,
-          reverse: plan.reverse,
-          private: true,
-          ...(where ? { where } : {}),
-          ...(signal ? { signal } : {}),
-        })
-      } else {
-        src = db.readIndex({
-          index: plan.index,
-          gte: plan.gte,
-          lte: plan.lte,
-          reverse: plan.reverse,
-          old: plan.old,
-          live: plan.live,
-          sync: opts.sync !== false,
-          ...(fields !== null ? { fields } : {}),
-          ...(where ? { where } : {}),
-          ...(raw ? { raw } : {}),
-          ...(signal ? { signal } : {}),
-        })
-      }
-      if (stages !== null && !raw) src = runStages(src, stages)
+      const open = (): AsyncIterable<unknown> =>
+        'scan' in plan
+          ? db.createLogStream({
+              old: plan.old,
+              live: plan.live,
+              reverse: plan.reverse,
+              private: true,
+              ...(where ? { where } : {}),
+              ...(signal ? { signal } : {}),
+            })
+          : db.readIndex({
+              index: plan.index,
+              gte: plan.gte,
+              lte: plan.lte,
+              reverse: plan.reverse,
+              old: plan.old,
+              live: plan.live,
+              sync: opts.sync !== false,
+              ...(fields !== null ? { fields } : {}),
+              ...(where ? { where } : {}),
+              ...(raw ? { raw } : {}),
+              ...(signal ? { signal } : {}),
+            })
       const limit = opts.limit
-      if (typeof limit === 'number' && Number.isInteger(limit) && limit > 0) src = take(src, limit)
-      return src
+      const n = typeof limit === 'number' && Number.isInteger(limit) && limit > 0 ? limit : Infinity
+      // Stages and limit work on slices of items (one async step per slice, see @ssb/db SLICES).
+      return sliced(() => {
+        let src = slicesOf(open())
+        if (stages !== null && !raw) src = runStageSlices(src, stages)
+        return take(src, n)
+      })
     },
   }
 }

@@ -12,6 +12,7 @@ const manifest = {
   bytes: 'async',
   nums: 'source',
   live: 'source',
+  sliced: 'source',
   badSource: 'source',
   collect: 'sink',
   blobs: { add: 'sink', get: 'source' },
@@ -20,6 +21,9 @@ const manifest = {
 
 interface Probe {
   sunk: unknown[]
+  /** Slices the `sliced` source handed out, and whether its slice iterator was closed. */
+  slices: number
+  slicesClosed: boolean
   liveStopped: Promise<boolean>
   releaseHolds: () => void
 }
@@ -28,7 +32,7 @@ function makeApi(): { api: Api; probe: Probe } {
   let liveStopped!: (aborted: boolean) => void
   let releaseHolds!: () => void
   const holds = new Promise<void>((r) => (releaseHolds = r))
-  const probe: Probe = { sunk: [], liveStopped: new Promise((r) => (liveStopped = r)), releaseHolds }
+  const probe: Probe = { sunk: [], slices: 0, slicesClosed: false, liveStopped: new Promise((r) => (liveStopped = r)), releaseHolds }
   const api: Api = {
     manifest: () => manifest,
     whoami: (_a, c) => ({ id: c.remoteId }),
@@ -53,6 +57,24 @@ function makeApi(): { api: Api; probe: Probe } {
         liveStopped(c.signal.aborted)
       }
     },
+    // An iterable that can also be read a slice at a time (Symbol.for('ssb.slices'), @ssb/db's
+    // SLICES): the transport reads the slices; iterated one by one it would say 'unsliced'.
+    sliced: ([n, size]) => ({
+      async *[Symbol.asyncIterator]() {
+        yield 'unsliced'
+      },
+      [Symbol.for('ssb.slices')]: async function* () {
+        try {
+          for (let i = 0; i < (n as number); i += size as number) {
+            probe.slices++
+            yield i % 3 === 0 ? [] : Array.from({ length: Math.min(size as number, (n as number) - i) }, (_, k) => ({ i: i + k }))
+            await new Promise((r) => setImmediate(r))
+          }
+        } finally {
+          probe.slicesClosed = true
+        }
+      },
+    }),
     badSource: async () => {
       throw new RpcError('BAD_ARGS', 'need an id', { expose: true })
     },
@@ -174,6 +196,22 @@ describe.each(['tcp', 'memory'] as const)('over %s', (transport) => {
     expect(await a.call('add', [1, 1])).toBe(2)
     expect(a.stats().outboundOpen).toBe(0)
     expect(b.stats().inboundOpen).toBe(0)
+  })
+
+  test('a source that can be read in slices (ssb.slices) is sent item by item in order; stopping closes it', async () => {
+    const { a, probeB } = await setup()
+    // slices of 7 items; every third slice (i % 3 === 0) is empty
+    const want = Array.from({ length: 100 }, (_, i) => ({ i })).filter((x) => Math.floor(x.i / 7) % 3 !== 0)
+    expect(await collect(a.source('sliced', [100, 7]))).toEqual(want)
+    expect(probeB.slices).toBe(15)
+    expect(probeB.slicesClosed).toBe(true)
+    probeB.slices = 0
+    probeB.slicesClosed = false
+    let seen = 0
+    for await (const _ of a.source('sliced', [10_000, 50])) if (++seen === 60) break
+    await new Promise((r) => setTimeout(r, 50))
+    expect(probeB.slicesClosed).toBe(true)
+    expect(probeB.slices).toBeLessThan(200)
   })
 
   test('the connection drops mid-stream: open calls fail with RPC_CLOSED', async () => {
