@@ -117,6 +117,22 @@ describe('createBoxDuplex over TCP', () => {
     expect(got.subarray(0, got.length - 200 * 1024).equals(Buffer.concat(expected))).toBe(true)
   })
 
+  test('large output buffers (half-megabyte writes) are recycled only after the socket wrote them', async () => {
+    const a = boxDuplex(pair.client, clientKeys)
+    const b = boxDuplex(pair.server, serverKeys)
+    const received = readAll(b)
+    const expected: Buffer[] = []
+    for (let i = 0; i < 40; i++) {
+      // sizes around the recycled sizes, some writes waiting for drain and some not
+      const chunk = randomBytes(512 * 1024 + ((i * 37_000) % 300_000))
+      expected.push(chunk)
+      if (!a.write(chunk) && i % 3 !== 0) await once(a, 'drain')
+    }
+    a.end(randomBytes(2 * 1024 * 1024)) // larger than any recycled buffer: boxed into its own
+    const got = await received
+    expect(got.subarray(0, got.length - 2 * 1024 * 1024).equals(Buffer.concat(expected))).toBe(true)
+  })
+
   test('a large write goes out in recycled buffers with the wire bytes of one boxed write', async () => {
     const a = boxDuplex(pair.client, clientKeys)
     const raw: Buffer[] = []
