@@ -188,8 +188,20 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
       const plan = explain(opts)
       const stages: Stage[] | null = Array.isArray(opts.query) ? compileQuery(opts.query) : null
       const signal = opts.signal
+      // A first $filter that the index range already is exactly need not run again (nor its
+      // fields be read).
+      let run = stages
+      let runQuery = opts.query as unknown[]
+      if (stages !== null && !('scan' in plan)) {
+        const first = firstFilter(runQuery, stages)
+        if (first !== null && exactOnIndex(first.rule, plan.index)) {
+          const at = runQuery.findIndex(Boolean)
+          runQuery = [...runQuery.slice(0, at), ...runQuery.slice(at + 1)]
+          run = stages.slice(1)
+        }
+      }
       // Stages that only look at some fields let the store skip the rest of each record.
-      const fields = stages !== null ? queryFields(opts.query as unknown[]) : null
+      const fields = run !== null ? queryFields(runQuery) : null
       let where = stages !== null ? prefilter(opts.query as unknown[], stages, plan) : undefined
       // Raw: the store applies the one $filter itself (on every item) unless the index range
       // already is exactly that filter; nothing is parsed to be re-serialised and no stage runs.
@@ -232,7 +244,7 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
       // Stages and limit work on slices of items (one async step per slice, see @ssb/db SLICES).
       return sliced(() => {
         let src = slicesOf(open())
-        if (stages !== null && !raw) src = runStageSlices(src, stages)
+        if (run !== null && run.length > 0 && !raw) src = runStageSlices(src, run)
         return take(src, n)
       })
     },
