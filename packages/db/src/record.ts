@@ -46,18 +46,74 @@ export class RawJson {
 
 const TIMESTAMP_KEY = Buffer.from(',"timestamp":')
 
+/** Whether `b` holds the bytes of `s` at `p`. */
+function bytesAt(b: Buffer, p: number, s: Buffer): boolean {
+  if (p < 0 || p + s.length > b.length) return false
+  for (let i = 0; i < s.length; i++) if (b[p + i] !== s[i]) return false
+  return true
+}
+
+/** A byte of a JSON number: 0-9 . e E + - */
+const isNumberByte = (c: number | undefined): boolean =>
+  c !== undefined && ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d)
+
 /** The receive time of a record, read from its end (encodeRecord writes it last), or null. */
 export function receiveTimeOf(bytes: Uint8Array): number | null {
   const b = asBuffer(bytes)
-  const at = b.lastIndexOf(TIMESTAMP_KEY)
-  if (at < 0 || b[b.length - 1] !== 0x7d) return null
-  const ts = Number(b.toString('latin1', at + TIMESTAMP_KEY.length, b.length - 1))
+  const last = b.length - 1
+  if (last < 0 || b[last] !== 0x7d) return null
+  // `,"timestamp":<number>}` at the very end: read back over the number, no search.
+  let p = last - 1
+  while (isNumberByte(b[p])) p--
+  const keyAt = p + 1 - TIMESTAMP_KEY.length
+  const at = bytesAt(b, keyAt, TIMESTAMP_KEY) ? keyAt : b.lastIndexOf(TIMESTAMP_KEY)
+  if (at < 0) return null
+  const ts = Number(b.toString('latin1', at + TIMESTAMP_KEY.length, last))
   return Number.isFinite(ts) ? ts : null
 }
 
 /** Where `","value":` starts in a record: after the key. */
 const VALUE_AT = KEY_PREFIX.length + MSG_ID_LENGTH
 const VALUE_KEY = Buffer.from('","value":')
+
+const KEY_PREFIX_BYTES = Buffer.from(KEY_PREFIX)
+const VALUE_START = Buffer.from('","value":{"previous":')
+const NULL = Buffer.from('null')
+const AUTHOR_KEY = Buffer.from(',"author":"')
+const SEQUENCE_KEY = Buffer.from(',"sequence":')
+const CONTENT_OBJECT = Buffer.from(',"hash":"sha256","content":{')
+/** `@` + 44 base64 characters + `.ed25519` */
+const FEED_ID_LENGTH = 53
+
+/**
+ * The claimed timestamp of a record laid out as classic messages are stored (value keys
+ * previous, author and sequence in either order, timestamp, hash, content, ids of their fixed
+ * lengths) whose content is an object, read at those positions without parsing; undefined for
+ * any other record (the caller reads it the general way).
+ */
+export function plainClaimedTime(bytes: Uint8Array): number | undefined {
+  const b = asBuffer(bytes)
+  if (!bytesAt(b, 0, KEY_PREFIX_BYTES) || !bytesAt(b, VALUE_AT, VALUE_START)) return undefined
+  let p = VALUE_AT + VALUE_START.length
+  if (bytesAt(b, p, NULL)) p += NULL.length
+  else if (b[p] === 0x22 && b[p + MSG_ID_LENGTH + 1] === 0x22) p += MSG_ID_LENGTH + 2
+  else return undefined
+  // author and sequence come in either order (ssb-validate writes sequence first, older clients author)
+  for (let i = 0; i < 2; i++) {
+    if (bytesAt(b, p, AUTHOR_KEY) && b[p + AUTHOR_KEY.length + FEED_ID_LENGTH] === 0x22) p += AUTHOR_KEY.length + FEED_ID_LENGTH + 1
+    else if (bytesAt(b, p, SEQUENCE_KEY)) {
+      p += SEQUENCE_KEY.length
+      while (isNumberByte(b[p])) p++
+    } else return undefined
+  }
+  if (!bytesAt(b, p, TIMESTAMP_KEY)) return undefined
+  const start = p + TIMESTAMP_KEY.length
+  p = start
+  while (isNumberByte(b[p])) p++
+  if (p === start || !bytesAt(b, p, CONTENT_OBJECT)) return undefined
+  const ts = Number(b.toString('latin1', start, p))
+  return Number.isNaN(ts) ? undefined : ts
+}
 
 /**
  * A stream item as its stored JSON (a copy: read buffers are reused) — the whole message, or
