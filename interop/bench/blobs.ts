@@ -28,7 +28,7 @@ import { rawDiskWrite, startOurProcess, startRawLoopback, type OurProcess } from
 const MiB = 1024 * 1024
 const SIZES = [
   { label: '1 MiB', bytes: MiB - 1, count: 8 },
-  { label: '5 MiB', bytes: 5 * MiB - 1, count: 3 },
+  { label: '5 MiB', bytes: 5 * MiB - 1, count: 7 },
 ]
 const UNBOX_FEEDS = 20
 const UNBOX_MESSAGES = 20_000
@@ -44,8 +44,12 @@ interface Row {
   transport: string
   size: string
   blobs: number
+  /** Over all the blobs (total bytes / total time). */
   mbPerS: number
   msPerBlob: number
+  /** Of the median blob: steadier on a shared machine, where one slow moment skews a mean of few. */
+  medianMbPerS: number
+  medianMsPerBlob: number
 }
 
 const rows: Row[] = []
@@ -56,16 +60,22 @@ const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000)
 /** Times `op` on `count` fresh blobs after one untimed warm-up. */
 async function measure(op: string, impl: string, transport: string, size: (typeof SIZES)[number], run: (blob: Buffer) => Promise<void>, make: () => Buffer): Promise<void> {
   await run(make())
-  let ms = 0
+  const each: number[] = []
   for (let i = 0; i < size.count; i++) {
     const blob = make()
     const t0 = performance.now()
     await run(blob)
-    ms += performance.now() - t0
+    each.push(performance.now() - t0)
   }
-  const row = { op, impl, transport, size: size.label, blobs: size.count, mbPerS: mbps(size.bytes * size.count, ms), msPerBlob: ms / size.count }
+  const ms = each.reduce((a, b) => a + b, 0)
+  const median = [...each].sort((a, b) => a - b)[each.length >> 1]!
+  const row = {
+    op, impl, transport, size: size.label, blobs: size.count,
+    mbPerS: mbps(size.bytes * size.count, ms), msPerBlob: ms / size.count,
+    medianMbPerS: mbps(size.bytes, median), medianMsPerBlob: median,
+  }
   rows.push(row)
-  process.stderr.write(`${op} ${impl} ${transport} ${size.label}: ${row.mbPerS.toFixed(1)} MB/s\n`)
+  process.stderr.write(`${op} ${impl} ${transport} ${size.label}: ${row.mbPerS.toFixed(1)} MB/s (median ${row.medianMbPerS.toFixed(1)})\n`)
 }
 
 function check(got: Buffer, want: Buffer, what: string): void {
@@ -288,17 +298,20 @@ type Unbox = {
 function report(unbox: Unbox): void {
   const pad = (s: string, n: number) => s.padEnd(n)
   const rate = (x: number | null) => (x === null ? 'n/a (noise)' : `${x.toFixed(0)} msg/s`)
-  const mb = (op: string, impl: string, size: string) => rows.find((r) => r.op === op && r.impl === impl && r.size === size)?.mbPerS
-  const summary = SIZES.map(({ label }) => {
-    const ours = mb('transfer (want)', 'ours (process) → ours (process)', label)
-    const ref = mb('transfer (want)', 'reference → reference', label)
-    const raw = Math.min(mb('raw', 'disk', label) ?? Infinity, mb('raw', 'tcp loopback', label) ?? Infinity)
-    if (ours === undefined || ref === undefined || raw === Infinity) return `  ${label}: n/a`
-    return `  ${label}: ours ${ours.toFixed(1)} MB/s = ${(ours / ref).toFixed(1)}× ref→ref; raw (slower of disk and loopback) ${raw.toFixed(0)} MB/s = ${(raw / ours).toFixed(1)}× ours`
-  })
+  const mb = (op: string, impl: string, size: string, stat: 'mbPerS' | 'medianMbPerS') => rows.find((r) => r.op === op && r.impl === impl && r.size === size)?.[stat]
+  const summary = SIZES.flatMap(({ label }) =>
+    (['mbPerS', 'medianMbPerS'] as const).map((stat) => {
+      const ours = mb('transfer (want)', 'ours (process) → ours (process)', label, stat)
+      const ref = mb('transfer (want)', 'reference → reference', label, stat)
+      const raw = Math.min(mb('raw', 'disk', label, stat) ?? Infinity, mb('raw', 'tcp loopback', label, stat) ?? Infinity)
+      const what = `${label}, ${stat === 'mbPerS' ? 'all blobs' : 'median blob'}`
+      if (ours === undefined || ref === undefined || raw === Infinity) return `  ${what}: n/a`
+      return `  ${what}: ours ${ours.toFixed(1)} MB/s = ${(ours / ref).toFixed(1)}× ref→ref; raw (slower of disk and loopback) ${raw.toFixed(0)} MB/s = ${(raw / ours).toFixed(1)}× ours`
+    }),
+  )
   const lines = [
-    `${pad('op', 16)} ${pad('impl', 22)} ${pad('transport', 22)} ${pad('size', 6)} ${'MB/s'.padStart(8)} ${'ms/blob'.padStart(9)}`,
-    ...rows.map((r) => `${pad(r.op, 16)} ${pad(r.impl, 22)} ${pad(r.transport, 22)} ${pad(r.size, 6)} ${r.mbPerS.toFixed(1).padStart(8)} ${r.msPerBlob.toFixed(1).padStart(9)}`),
+    `${pad('op', 16)} ${pad('impl', 22)} ${pad('transport', 22)} ${pad('size', 6)} ${'MB/s'.padStart(8)} ${'ms/blob'.padStart(9)} ${'median'.padStart(8)}`,
+    ...rows.map((r) => `${pad(r.op, 16)} ${pad(r.impl, 22)} ${pad(r.transport, 22)} ${pad(r.size, 6)} ${r.mbPerS.toFixed(1).padStart(8)} ${r.msPerBlob.toFixed(1).padStart(9)} ${r.medianMsPerBlob.toFixed(1).padStart(8)}`),
     '',
     'transfer between two server processes:',
     ...summary,
@@ -319,7 +332,7 @@ function report(unbox: Unbox): void {
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, platform: process.platform },
     notes: [
-      'MB/s = 10^6 bytes per second; add and get are sequential, one blob at a time, after one warm-up',
+      'MB/s = 10^6 bytes per second; add and get are sequential, one blob at a time, after one warm-up; mbPerS over all blobs of a row, medianMbPerS of its median blob (ms in medianMsPerBlob)',
       'blob sizes are 2^20-1 and 5*2^20-1 bytes: ssb-server 16 cannot serve a blob whose size is a multiple of 64 KiB',
       'reference add goes through ssb-client fix-add-blob (hashes client-side) and waits for the blob on blobs.ls live',
       'transfer = blobs.want on the receiver until it resolves (stored), the sender already connected',
