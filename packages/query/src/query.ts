@@ -127,14 +127,18 @@ function firstFilter(query: unknown[], stages: Stage[]): { rule: unknown; where:
  * the filter only names the fields of the index being read: the range already leaves out nearly
  * everything it would.
  */
-function prefilter(query: unknown[], stages: Stage[], plan: QueryPlan): Prefilter | undefined {
-  const first = firstFilter(query, stages)
-  if (first === null) return undefined
+function prefilter(where: Prefilter, plan: QueryPlan): Prefilter | undefined {
   if (!('scan' in plan)) {
     const indexed = QUERY_INDEXES[plan.index] as ReadonlyArray<readonly string[]>
-    if (first.where.fields.every((f) => indexed.some((p) => samePath(p, f)))) return undefined
+    if (where.fields.every((f) => indexed.some((p) => samePath(p, f)))) return undefined
   }
-  return first.where
+  return where
+}
+
+/** The query without its first stage (null stages, which compileQuery skips, stay). */
+function withoutFirstStage(query: unknown[]): unknown[] {
+  const at = query.findIndex(Boolean)
+  return [...query.slice(0, at), ...query.slice(at + 1)]
 }
 
 const samePath = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((k, i) => k === b[i])
@@ -188,32 +192,23 @@ export function createQuery(db: Pick<Db, 'readIndex' | 'createLogStream'>): Quer
       const plan = explain(opts)
       const stages: Stage[] | null = Array.isArray(opts.query) ? compileQuery(opts.query) : null
       const signal = opts.signal
-      // A first $filter that the index range already is exactly need not run again (nor its
-      // fields be read).
-      let run = stages
-      let runQuery = opts.query as unknown[]
-      if (stages !== null && !('scan' in plan)) {
-        const first = firstFilter(runQuery, stages)
-        if (first !== null && exactOnIndex(first.rule, plan.index)) {
-          const at = runQuery.findIndex(Boolean)
-          runQuery = [...runQuery.slice(0, at), ...runQuery.slice(at + 1)]
-          run = stages.slice(1)
-        }
-      }
+      const query = opts.query as unknown[]
+      const first = stages !== null ? firstFilter(query, stages) : null
+      // The index range may already be exactly the first $filter: then it need not run again (nor
+      // its fields be read).
+      const exact = first !== null && !('scan' in plan) && exactOnIndex(first.rule, plan.index)
+      const run = exact && stages !== null ? stages.slice(1) : stages
       // Stages that only look at some fields let the store skip the rest of each record.
-      const fields = run !== null ? queryFields(runQuery) : null
-      let where = stages !== null ? prefilter(opts.query as unknown[], stages, plan) : undefined
+      const fields = run === null ? null : queryFields(exact ? withoutFirstStage(query) : query)
+      let where = first !== null ? prefilter(first.where, plan) : undefined
       // Raw: the store applies the one $filter itself (on every item) unless the index range
       // already is exactly that filter; nothing is parsed to be re-serialised and no stage runs.
       let raw = false
       if (opts.raw === true && !('scan' in plan)) {
         if (stages === null) raw = true
-        else if (stages.length === 1) {
-          const first = firstFilter(opts.query as unknown[], stages)
-          if (first !== null) {
-            raw = true
-            where = exactOnIndex(first.rule, plan.index) ? undefined : first.where
-          }
+        else if (stages.length === 1 && first !== null) {
+          raw = true
+          where = exact ? undefined : first.where
         }
       }
       const open = (): AsyncIterable<unknown> =>
