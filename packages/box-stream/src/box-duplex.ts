@@ -151,14 +151,14 @@ class BoxDuplex extends Duplex {
     try {
       if (length === 0) {
         written = true
-      } else if (length > SPARE_BUFFER_BYTES) {
-        written = this.#writeLarge(plaintext, length)
+      } else if (length <= SPARE_BUFFER_BYTES) {
+        written = this.#writeRecycled(plaintext, length, this.#spare, SPARE_BUFFER_BYTES, MAX_SPARE_BUFFERS)
+      } else if (length <= MAX_LARGE_SPARE_BYTES) {
+        // A blob's frames: fresh half-megabyte buffers cost a page fault per 4 KiB, more than the boxing.
+        const size = Math.ceil(length / LARGE_SPARE_STEP) * LARGE_SPARE_STEP
+        written = this.#writeRecycled(plaintext, length, this.#spareLarge, size, MAX_LARGE_SPARES)
       } else {
-        const buffer = this.#spare.pop() ?? Buffer.allocUnsafeSlow(SPARE_BUFFER_BYTES)
-        const boxed = this.#boxer.boxChunksInto(plaintext, buffer)
-        written = this.#socket.write(boxed, (err) => {
-          if (!err && this.#spare.length < MAX_SPARE_BUFFERS) this.#spare.push(buffer)
-        })
+        written = this.#socket.write(this.#boxer.boxChunks(plaintext))
       }
     } catch (err) {
       cb(err as Error)
@@ -171,16 +171,15 @@ class BoxDuplex extends Duplex {
   }
 
   /**
-   * Boxes a large write (a blob's frames) into a recycled buffer when one is big enough: on a
-   * bulk sender, fresh half-megabyte buffers cost a page fault per 4 KiB, more than the boxing.
+   * Boxes into a buffer of `pool` that holds `length` bytes (else a new one of `size`), which goes
+   * back to the pool (up to `keep` there) once the socket has written it.
    */
-  #writeLarge(plaintext: Uint8Array[], length: number): boolean {
-    if (length > MAX_LARGE_SPARE_BYTES) return this.#socket.write(this.#boxer.boxChunks(plaintext))
-    const i = this.#spareLarge.findIndex((b) => b.length >= length)
-    const buffer = i === -1 ? Buffer.allocUnsafeSlow(Math.ceil(length / LARGE_SPARE_STEP) * LARGE_SPARE_STEP) : this.#spareLarge.splice(i, 1)[0]!
+  #writeRecycled(plaintext: Uint8Array[], length: number, pool: Buffer[], size: number, keep: number): boolean {
+    const i = pool.findIndex((b) => b.length >= length)
+    const buffer = i === -1 ? Buffer.allocUnsafeSlow(size) : pool.splice(i, 1)[0]!
     const boxed = this.#boxer.boxChunksInto(plaintext, buffer)
     return this.#socket.write(boxed, (err) => {
-      if (!err && this.#spareLarge.length < MAX_LARGE_SPARES) this.#spareLarge.push(buffer)
+      if (!err && pool.length < keep) pool.push(buffer)
     })
   }
 
