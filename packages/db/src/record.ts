@@ -24,6 +24,7 @@ export function asBuffer(bytes: Uint8Array): Buffer {
 
 /** How encodeRecord's JSON starts: the key first, a 52-character message id. */
 const KEY_PREFIX = '{"key":"'
+const KEY_PREFIX_BYTES = Buffer.from(KEY_PREFIX)
 const MSG_ID_LENGTH = 52
 
 /**
@@ -57,16 +58,26 @@ function bytesAt(b: Buffer, p: number, s: Buffer): boolean {
 const isNumberByte = (c: number | undefined): boolean =>
   c !== undefined && ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d)
 
+/**
+ * Where the last `,"timestamp":` of a record starts (encodeRecord writes the receive time last),
+ * or -1. A record ending in `,"timestamp":<number>}` is read back over the number, no search.
+ */
+function receiveTimeAt(b: Buffer): number {
+  let p = b.length - 2
+  if (b[p + 1] === 0x7d) {
+    while (isNumberByte(b[p])) p--
+    const keyAt = p + 1 - TIMESTAMP_KEY.length
+    if (bytesAt(b, keyAt, TIMESTAMP_KEY)) return keyAt
+  }
+  return b.lastIndexOf(TIMESTAMP_KEY)
+}
+
 /** The receive time of a record, read from its end (encodeRecord writes it last), or null. */
 export function receiveTimeOf(bytes: Uint8Array): number | null {
   const b = asBuffer(bytes)
   const last = b.length - 1
   if (last < 0 || b[last] !== 0x7d) return null
-  // `,"timestamp":<number>}` at the very end: read back over the number, no search.
-  let p = last - 1
-  while (isNumberByte(b[p])) p--
-  const keyAt = p + 1 - TIMESTAMP_KEY.length
-  const at = bytesAt(b, keyAt, TIMESTAMP_KEY) ? keyAt : b.lastIndexOf(TIMESTAMP_KEY)
+  const at = receiveTimeAt(b)
   if (at < 0) return null
   const ts = Number(b.toString('latin1', at + TIMESTAMP_KEY.length, last))
   return Number.isFinite(ts) ? ts : null
@@ -76,7 +87,6 @@ export function receiveTimeOf(bytes: Uint8Array): number | null {
 const VALUE_AT = KEY_PREFIX.length + MSG_ID_LENGTH
 const VALUE_KEY = Buffer.from('","value":')
 
-const KEY_PREFIX_BYTES = Buffer.from(KEY_PREFIX)
 const VALUE_START = Buffer.from('","value":{"previous":')
 const NULL = Buffer.from('null')
 const AUTHOR_KEY = Buffer.from(',"author":"')
@@ -124,9 +134,9 @@ export function rawItem(bytes: Uint8Array, f: FormatOpts): RawJson | null {
   if (!f.values) return null
   if (f.keys) return new RawJson(Uint8Array.prototype.slice.call(bytes) as Uint8Array)
   const b = asBuffer(bytes)
-  const at = b.lastIndexOf(TIMESTAMP_KEY)
+  const at = receiveTimeAt(b)
   const start = VALUE_AT + VALUE_KEY.length
-  if (at < start || b.compare(VALUE_KEY, 0, VALUE_KEY.length, VALUE_AT, start) !== 0 || b.toString('latin1', 0, KEY_PREFIX.length) !== KEY_PREFIX) return null
+  if (at < start || !bytesAt(b, VALUE_AT, VALUE_KEY) || !bytesAt(b, 0, KEY_PREFIX_BYTES)) return null
   return new RawJson(Uint8Array.prototype.slice.call(bytes, start, at) as Uint8Array)
 }
 
@@ -171,7 +181,7 @@ export function decodeRecord(bytes: Uint8Array): KVT {
 export function decodeKey(bytes: Uint8Array): string {
   const b = asBuffer(bytes)
   const end = KEY_PREFIX.length + MSG_ID_LENGTH
-  if (b.length > end && b.toString('latin1', 0, KEY_PREFIX.length) === KEY_PREFIX && b[end] === 0x22) {
+  if (b.length > end && bytesAt(b, 0, KEY_PREFIX_BYTES) && b[end] === 0x22) {
     return b.toString('latin1', KEY_PREFIX.length, end)
   }
   return decodeRecord(bytes).key
