@@ -10,7 +10,7 @@ import { Topic } from './live.js'
 import { chooseEvictions } from './quota.js'
 import { readRange } from './read-blob.js'
 import type { AddOptions, BlobMeta, BlobSource, BlobStore, BlobStoreOptions, GetOptions, LsOptions } from './types.js'
-import { writeSource } from './write-blob.js'
+import { WriteBuffers, writeSource } from './write-blob.js'
 
 /**
  * Smallest step between two access times. libuv keeps whole microseconds of a utimes time, and
@@ -53,6 +53,7 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
   const quotaBytes = opts.quotaBytes === undefined ? undefined : checkLimit(opts.quotaBytes, 'quotaBytes')
   const isPinned = opts.isPinned ?? (() => false)
   const fsync = opts.fsync ?? true
+  const writeBuffers = new WriteBuffers()
   const atimeWriteIntervalMs = checkLimit(opts.atimeWriteIntervalMs ?? ATIME_WRITE_INTERVAL_MS, 'atimeWriteIntervalMs')
   const logger = (opts.logger ?? silentLogger).child({ component: 'blobs:store' })
 
@@ -144,7 +145,7 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
     let fh: FileHandle | undefined = await io(open(tmp, 'wx'), 'creating a temporary file')
     let renamed = false
     try {
-      const { digest, size } = await writeSource(fh, source, maxSize, signal)
+      const { digest, size } = await writeSource(fh, source, maxSize, signal, writeBuffers)
       if (fsync) await io(fh.sync(), 'fsync')
       const handle = fh
       fh = undefined

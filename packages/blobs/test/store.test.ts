@@ -84,6 +84,27 @@ describe('add and read back', () => {
     }
   })
 
+  test('concurrent adds share the write buffers without mixing bytes, also after failed adds', async () => {
+    // Each source yields a little at a time, so the adds interleave and hand buffers around.
+    async function* trickle(bytes: Uint8Array, fail: boolean): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < bytes.length; at += 50_000) {
+        await new Promise((r) => setImmediate(r))
+        if (fail && at > bytes.length / 2) throw new Error('source failed')
+        yield bytes.subarray(at, Math.min(at + 50_000, bytes.length))
+      }
+    }
+    for (let round = 0; round < 3; round++) {
+      const blobs = Array.from({ length: 6 }, (_, i) => randomBytesOf(700_000 + 99_999 * i, 100 * round + i))
+      const results = await Promise.allSettled(blobs.map((b, i) => store.add(trickle(b, i % 3 === 1))))
+      results.forEach((r, i) => expect(r.status).toBe(i % 3 === 1 ? 'rejected' : 'fulfilled'))
+      for (const [i, b] of blobs.entries()) {
+        if (i % 3 === 1) expect(await store.has(idOf(b))).toBe(false)
+        else expect(sameBytes(await collect(store.get(idOf(b))), b)).toBe(true)
+      }
+    }
+    expect(await listTmp(dir)).toEqual([])
+  })
+
   test('the 256 sha256/<hh> folders exist from the start; one removed behind our back is made again', async () => {
     const { readdir, rm: remove } = await import('node:fs/promises')
     expect((await readdir(join(dir, 'sha256'))).length).toBe(256)
