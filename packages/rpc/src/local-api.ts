@@ -205,7 +205,9 @@ function wrapSource(handler: SourceHandler, name: string[], deps: LocalApiDeps):
 function wrapSink(handler: SinkHandler, name: string[], deps: LocalApiDeps): MuxFn {
   return (...args: unknown[]) => {
     const req = deps.tracker.deliveringReq
-    const input = new PullIterator(null)
+    // A handler that stops reading (e.g. a blob over the size limit) ends the stream with its
+    // outcome below; aborting at once would send the caller END true, a success, first.
+    const input = new PullIterator(null, { ownerAborts: true })
     const { info, abort, done } = startCall(deps, name, 'sink', () => {
       abort(new RpcError('RPC_CLOSED', 'connection closing'))
       input.terminate(new RpcError('RPC_CLOSED', 'connection closing'))

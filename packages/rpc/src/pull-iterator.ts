@@ -5,6 +5,12 @@ export interface PullIteratorOptions {
   signal?: AbortSignal | undefined
   /** Called once when the iterator is finished, however that happened. */
   onFinish?: () => void
+  /**
+   * `return()` stops the iterator without aborting the source: its owner aborts it later, with
+   * a value of its choosing (a sink's handler that stops reading early has not failed or
+   * succeeded yet, and the abort becomes our END to the peer).
+   */
+  ownerAborts?: boolean
 }
 
 /**
@@ -44,7 +50,7 @@ export class PullIterator implements AsyncIterableIterator<unknown> {
 
   setSource(read: pull.Source<unknown>): void {
     this.#read = read
-    if (this.#stopped) read(true, () => {})
+    if (this.#stopped && this.#opts.ownerAborts !== true) read(true, () => {})
     const waiting = this.#waitingForSource
     this.#waitingForSource = []
     for (const w of waiting) w()
@@ -136,7 +142,7 @@ export class PullIterator implements AsyncIterableIterator<unknown> {
     const p = this.#pending
     this.#pending = null
     p?.resolve({ done: true, value: undefined })
-    this.#read?.(true, () => {})
+    if (this.#opts.ownerAborts !== true) this.#read?.(true, () => {})
   }
 
   #finish(): void {

@@ -83,8 +83,13 @@ function makeApi(): { api: Api; probe: Probe } {
     },
     blobs: {
       add: async (_a, _c, input) => {
+        // Like a blob store: stops reading at the limit, then cleans up before it fails.
         let n = 0
-        for await (const chunk of input) n += (chunk as Uint8Array).byteLength
+        for await (const chunk of input) {
+          n += (chunk as Uint8Array).byteLength
+          if (n > 10) break
+        }
+        await new Promise((r) => setTimeout(r, 20))
         if (n > 10) throw new RpcError('TOO_BIG', 'blob too big', { expose: true })
       },
       get: async function* ([size]) {
@@ -153,6 +158,21 @@ describe.each(['tcp', 'memory'] as const)('over %s', (transport) => {
     await expect(collect(a.source('badSource'))).rejects.toMatchObject({ message: 'need an id' })
     await expect(a.sink('blobs.add', [], [new Uint8Array(20)])).rejects.toMatchObject({ message: 'blob too big' })
     await expect(a.call('add', [1n])).rejects.toMatchObject({ code: 'RPC_BAD_ARGS' })
+    expect(await a.call('add', [1, 1])).toBe(2)
+  })
+
+  test('a sink handler that stops reading early ends the call with its outcome, not with a success first', async () => {
+    const { a } = await setup()
+    async function* chunks(n: number, delayEvery = 0) {
+      for (let i = 0; i < n; i++) {
+        if (delayEvery > 0 && i % delayEvery === 0) await new Promise((r) => setImmediate(r))
+        yield new Uint8Array(4)
+      }
+    }
+    await expect(a.sink('blobs.add', [], [new Uint8Array(20)])).rejects.toMatchObject({ message: 'blob too big' })
+    await expect(a.sink('blobs.add', [], chunks(200))).rejects.toMatchObject({ message: 'blob too big' })
+    await expect(a.sink('blobs.add', [], chunks(200, 3))).rejects.toMatchObject({ message: 'blob too big' })
+    await expect(a.sink('blobs.add', [], chunks(2))).resolves.toBeUndefined()
     expect(await a.call('add', [1, 1])).toBe(2)
   })
 
