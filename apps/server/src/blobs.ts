@@ -1,4 +1,4 @@
-import { createBlobsSync, openBlobStore, DEFAULT_MAX_BLOB_BYTES, type BlobStore, type BlobsSync, type BlobsPeerHandle } from '@ssb/blobs'
+import { BlobsError, createBlobsSync, openBlobStore, DEFAULT_MAX_BLOB_BYTES, type BlobStore, type BlobsSync, type BlobsPeerHandle } from '@ssb/blobs'
 import type { Db } from '@ssb/db'
 import { isBlobId } from '@ssb/keys'
 import type { Api, CallInfo, Manifest, RpcConnection } from '@ssb/rpc'
@@ -24,6 +24,39 @@ function blobIdOf(arg: unknown, method: string): string {
   const id = isPlainObject(arg) ? (arg.key ?? arg.id ?? arg.hash) : arg
   if (typeof id !== 'string' || !isBlobId(id)) throw badArgs(`${method}: expected a blob id (&….sha256)`)
   return id
+}
+
+/**
+ * A refused blob (too large, wrong hash, not found, bad id…) is the caller's business: its message
+ * goes back over RPC. Disk failures stay an internal error.
+ */
+function exposed(err: unknown): unknown {
+  return err instanceof BlobsError && err.code !== 'BLOB_IO' ? Object.assign(err, { expose: true }) : err
+}
+
+async function* exposeErrors<T>(src: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* src
+  } catch (err) {
+    throw exposed(err)
+  }
+}
+
+type Method = (...args: never[]) => unknown
+
+/** `method` with its BlobsErrors exposed, whether thrown, rejected or raised by the stream it returns. */
+function exposing<F extends Method>(method: F): F {
+  return ((...args: Parameters<F>) => {
+    let r: unknown
+    try {
+      r = method(...args)
+    } catch (err) {
+      throw exposed(err)
+    }
+    if (r instanceof Promise) return r.catch((err: unknown) => Promise.reject(exposed(err)))
+    if (r !== null && typeof r === 'object' && Symbol.asyncIterator in r) return exposeErrors(r as AsyncIterable<unknown>)
+    return r
+  }) as F
 }
 
 function optionalNumber(o: Record<string, unknown>, k: string): number | undefined {
@@ -102,8 +135,7 @@ export async function createBlobs(deps: { id: string; db: Db; logger: Logger; di
           }
         })
 
-  const api: Api = {
-    blobs: {
+  const methods = {
       get: (args: unknown[], call: CallInfo) => {
         const o = isPlainObject(args[0]) ? args[0] : {}
         const size = optionalNumber(o, 'size')
@@ -161,8 +193,8 @@ export async function createBlobs(deps: { id: string; db: Db; logger: Logger; di
         if (!handle) throw badArgs('blobs.createWants: not available on this connection')
         return handle.createWants({ signal: call.signal })
       },
-    },
   }
+  const api: Api = { blobs: Object.fromEntries(Object.entries(methods).map(([k, f]) => [k, exposing(f)])) }
 
   return {
     name: 'blobs',

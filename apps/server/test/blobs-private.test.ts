@@ -51,11 +51,23 @@ describe('blobs over RPC and between servers', () => {
     const a = await start()
     const c = await local(a)
     const big = new Uint8Array(5 * 1024 * 1024 + 1)
-    await expect(c.rpc.sink('blobs.add', [], [big])).rejects.toThrow()
+    async function* trickle(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < big.length; at += 65536) {
+        await new Promise((r) => setImmediate(r))
+        yield big.subarray(at, at + 65536)
+      }
+    }
+    // One chunk, or a stream that is still sending when the server refuses: either way the caller
+    // is told why (the server stops reading at the limit; it must not answer "done" first).
+    for (const source of [[big], trickle()]) {
+      await expect(c.rpc.sink('blobs.add', [], source)).rejects.toMatchObject({ message: 'blob exceeds the 5242880-byte limit' })
+    }
     expect(await c.rpc.call('blobs.has', [blobId(big)])).toBe(false)
     const small = randomBytes(10)
-    await expect(c.rpc.sink('blobs.add', [blobId(randomBytes(10))], [small])).rejects.toThrow()
+    const other = blobId(randomBytes(10))
+    await expect(c.rpc.sink('blobs.add', [other], [small])).rejects.toMatchObject({ message: `content hashes to ${blobId(small)}, expected ${other}` })
     expect(await c.rpc.call('blobs.has', [blobId(small)])).toBe(false)
+    await expect(collect(c.rpc.source('blobs.get', [other]))).rejects.toMatchObject({ message: `blob not found: ${other}` })
   })
 
   test('blobs.want fetches from a connected peer that has it', async () => {
