@@ -58,6 +58,25 @@ function formatItem(item: unknown): string | Uint8Array {
   return JSON.stringify(item, null, 2) + '\n\n'
 }
 
+/** Largest JSON argument read from stdin (a message is at most 8 KiB; queries are small). */
+const MAX_STDIN_JSON_BYTES = 16 * 1024 * 1024
+
+async function readJsonArgument(input: AsyncIterable<Uint8Array>): Promise<unknown> {
+  const parts: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of input) {
+    size += chunk.byteLength
+    if (size > MAX_STDIN_JSON_BYTES) throw new CliError(`the JSON argument on stdin is over ${MAX_STDIN_JSON_BYTES} bytes`)
+    parts.push(chunk)
+  }
+  const text = Buffer.concat(parts).toString('utf8')
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new CliError(`the argument on stdin is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
 export async function runClientCommand(argv: string[], config: SsbConfig, io: Io): Promise<number> {
   const i = argv.indexOf('--')
   const parsed = parseArgv(i === -1 ? argv : argv.slice(0, i))
@@ -85,8 +104,14 @@ export async function runClientCommand(argv: string[], config: SsbConfig, io: Io
   }
   const opts: Record<string, unknown> = { ...parsed }
   delete opts._
-  const args: unknown[] = positional.slice(1)
+  let args: unknown[] = positional.slice(1)
   if (Object.keys(opts).length > 0) args.push(opts)
+  // As muxrpcli: `… | ssb-server publish .` (or `--`) takes the one argument as JSON from stdin.
+  const stdinArg = type !== 'sink' && (positional[1] === '.' || (i !== -1 && positional.length === 1 && argv.length === i + 1))
+  if (stdinArg) {
+    if (io.stdinIsTTY) throw new CliError(`${name} .: pipe the argument in as JSON, e.g. echo '{"type":"post","text":"hi"}' | ssb-server publish .`)
+    args = [await readJsonArgument(io.stdin())]
+  }
 
   if (type === 'sink' && path.join('.') !== 'blobs.add') throw new CliError(`${name} is a sink method and cannot be called from the command line`)
   const client = await connect(config, manifest)
@@ -96,7 +121,7 @@ export async function runClientCommand(argv: string[], config: SsbConfig, io: Io
       const file = positional[1] === undefined ? undefined : String(positional[1])
       if (file === undefined && io.stdinIsTTY) throw new CliError('USAGE:\n  blobs.add <filename> # add a file\n  source | blobs.add   # read from stdin')
       const hash = createHash('sha256')
-      const input = file === undefined ? process.stdin : createReadStream(file)
+      const input = file === undefined ? io.stdin() : createReadStream(file)
       async function* hashed() {
         for await (const chunk of input as AsyncIterable<Buffer>) {
           hash.update(chunk)

@@ -6,6 +6,8 @@ export interface Io {
   write(chunk: string | Uint8Array): Promise<void>
   isTTY: boolean
   stdinIsTTY: boolean
+  /** What is piped in (blobs.add, or a JSON argument given as `.`). */
+  stdin(): AsyncIterable<Uint8Array>
 }
 
 export const processIo: Io = {
@@ -21,4 +23,5 @@ export const processIo: Io = {
     }),
   isTTY: process.stdout.isTTY === true,
   stdinIsTTY: process.stdin.isTTY === true,
+  stdin: () => process.stdin,
 }

@@ -81,6 +81,22 @@ describe('the seed bash example against our binary', () => {
     expect(got.stdout).toBe(text)
   })
 
+  test('a JSON argument piped in with `.` or `--`, as muxrpcli takes it', async () => {
+    const published = await run(['publish', '.'], JSON.stringify({ type: 'piped', text: 'from stdin', nested: { n: [1, 2] } }))
+    expect(published.code).toBe(0)
+    expect(JSON.parse(published.stdout).value.content).toEqual({ type: 'piped', text: 'from stdin', nested: { n: [1, 2] } })
+    const query = JSON.stringify({ query: [{ $filter: { value: { content: { type: 'piped' } } } }] })
+    for (const args of [['query.read', '.'], ['query.read', '--']]) {
+      const read = await run(args, query)
+      expect(read.code).toBe(0)
+      const items = read.stdout.trim().split('\n\n').map((x) => JSON.parse(x) as { value: { content: { type: string } } })
+      expect(items.map((m) => m.value.content.type)).toEqual(['piped'])
+    }
+    const bad = await run(['publish', '.'], '{"type": ')
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/the argument on stdin is not valid JSON/)
+  })
+
   test('--help, unknown commands and a stopped server give clear messages', async () => {
     const help = await run(['--help'])
     expect(help.code).toBe(0)

@@ -32,6 +32,7 @@ function capture(): Io & { stdout: string; stderr: string } {
     write: async (c: string | Uint8Array) => void (io.stdout += typeof c === 'string' ? c : Buffer.from(c).toString()),
     isTTY: false,
     stdinIsTTY: false,
+    stdin: async function* (): AsyncGenerator<Uint8Array> {},
   }
   return io
 }
