@@ -136,63 +136,63 @@ export async function createBlobs(deps: { id: string; db: Db; logger: Logger; di
         })
 
   const methods = {
-      get: (args: unknown[], call: CallInfo) => {
-        const o = isPlainObject(args[0]) ? args[0] : {}
-        const size = optionalNumber(o, 'size')
-        const m = optionalNumber(o, 'max')
-        return store.get(blobIdOf(args[0], 'blobs.get'), { signal: call.signal, ...(size !== undefined ? { size } : {}), ...(m !== undefined ? { max: m } : {}) })
-      },
-      getSlice: (args: unknown[], call: CallInfo) => {
-        const o = isPlainObject(args[0]) ? args[0] : {}
-        const opts: Record<string, number> = {}
-        for (const k of ['start', 'end', 'size', 'max']) {
-          const v = optionalNumber(o, k)
-          if (v !== undefined) opts[k] = v
+    get: (args: unknown[], call: CallInfo) => {
+      const o = isPlainObject(args[0]) ? args[0] : {}
+      const size = optionalNumber(o, 'size')
+      const m = optionalNumber(o, 'max')
+      return store.get(blobIdOf(args[0], 'blobs.get'), { signal: call.signal, ...(size !== undefined ? { size } : {}), ...(m !== undefined ? { max: m } : {}) })
+    },
+    getSlice: (args: unknown[], call: CallInfo) => {
+      const o = isPlainObject(args[0]) ? args[0] : {}
+      const opts: Record<string, number> = {}
+      for (const k of ['start', 'end', 'size', 'max']) {
+        const v = optionalNumber(o, k)
+        if (v !== undefined) opts[k] = v
+      }
+      return store.get(blobIdOf(args[0], 'blobs.getSlice'), { ...opts, signal: call.signal })
+    },
+    add: async (args: unknown[], call: CallInfo, input: AsyncIterable<unknown>) => {
+      const expected = args[0] === undefined || args[0] === null ? undefined : blobIdOf(args[0], 'blobs.add')
+      async function* bytes() {
+        for await (const chunk of input) {
+          if (chunk instanceof Uint8Array) yield chunk
+          else if (typeof chunk === 'string') yield new TextEncoder().encode(chunk)
+          else throw badArgs('blobs.add: expected binary chunks')
         }
-        return store.get(blobIdOf(args[0], 'blobs.getSlice'), { ...opts, signal: call.signal })
-      },
-      add: async (args: unknown[], call: CallInfo, input: AsyncIterable<unknown>) => {
-        const expected = args[0] === undefined || args[0] === null ? undefined : blobIdOf(args[0], 'blobs.add')
-        async function* bytes() {
-          for await (const chunk of input) {
-            if (chunk instanceof Uint8Array) yield chunk
-            else if (typeof chunk === 'string') yield new TextEncoder().encode(chunk)
-            else throw badArgs('blobs.add: expected binary chunks')
-          }
-        }
-        const r = await store.add(bytes(), { signal: call.signal, ...(expected ? { expectedId: expected } : {}) })
-        return r.id
-      },
-      has: (args: unknown[], call: CallInfo) => {
-        const a = args[0]
-        const ids = Array.isArray(a) ? a : [a]
-        const checked = ids.map((x) => blobIdOf(x, 'blobs.has'))
-        const handle = handles.get(call.connection)
-        const answer = !call.isMaster && handle ? handle.remoteHas(checked) : Promise.all(checked.map((x) => store.has(x)))
-        return answer.then((r) => (Array.isArray(a) ? r : r[0]))
-      },
-      size: (args: unknown[]) => store.size(blobIdOf(args[0], 'blobs.size')),
-      meta: (args: unknown[]) => store.meta(blobIdOf(args[0], 'blobs.meta')),
-      ls: async function* (args: unknown[], call: CallInfo) {
-        const o = isPlainObject(args[0]) ? args[0] : {}
-        const long = o.meta === true || o.long === true
-        for await (const m of store.ls({ live: o.live === true, old: o.old !== false, signal: call.signal })) yield long ? m : m.id
-      },
-      changes: (_args: unknown[], call: CallInfo) => store.changes({ signal: call.signal }),
-      want: (args: unknown[], call: CallInfo) => sync.want(blobIdOf(args[0], 'blobs.want'), { signal: call.signal }),
-      push: async (args: unknown[]) => {
-        await sync.push(blobIdOf(args[0], 'blobs.push'))
-        return undefined
-      },
-      rm: async (args: unknown[]) => {
-        await store.rm(blobIdOf(args[0], 'blobs.rm'))
-        return undefined
-      },
-      createWants: (_args: unknown[], call: CallInfo) => {
-        const handle = handles.get(call.connection)
-        if (!handle) throw badArgs('blobs.createWants: not available on this connection')
-        return handle.createWants({ signal: call.signal })
-      },
+      }
+      const r = await store.add(bytes(), { signal: call.signal, ...(expected ? { expectedId: expected } : {}) })
+      return r.id
+    },
+    has: (args: unknown[], call: CallInfo) => {
+      const a = args[0]
+      const ids = Array.isArray(a) ? a : [a]
+      const checked = ids.map((x) => blobIdOf(x, 'blobs.has'))
+      const handle = handles.get(call.connection)
+      const answer = !call.isMaster && handle ? handle.remoteHas(checked) : Promise.all(checked.map((x) => store.has(x)))
+      return answer.then((r) => (Array.isArray(a) ? r : r[0]))
+    },
+    size: (args: unknown[]) => store.size(blobIdOf(args[0], 'blobs.size')),
+    meta: (args: unknown[]) => store.meta(blobIdOf(args[0], 'blobs.meta')),
+    ls: async function* (args: unknown[], call: CallInfo) {
+      const o = isPlainObject(args[0]) ? args[0] : {}
+      const long = o.meta === true || o.long === true
+      for await (const m of store.ls({ live: o.live === true, old: o.old !== false, signal: call.signal })) yield long ? m : m.id
+    },
+    changes: (_args: unknown[], call: CallInfo) => store.changes({ signal: call.signal }),
+    want: (args: unknown[], call: CallInfo) => sync.want(blobIdOf(args[0], 'blobs.want'), { signal: call.signal }),
+    push: async (args: unknown[]) => {
+      await sync.push(blobIdOf(args[0], 'blobs.push'))
+      return undefined
+    },
+    rm: async (args: unknown[]) => {
+      await store.rm(blobIdOf(args[0], 'blobs.rm'))
+      return undefined
+    },
+    createWants: (_args: unknown[], call: CallInfo) => {
+      const handle = handles.get(call.connection)
+      if (!handle) throw badArgs('blobs.createWants: not available on this connection')
+      return handle.createWants({ signal: call.signal })
+    },
   }
   const api: Api = { blobs: Object.fromEntries(Object.entries(methods).map(([k, f]) => [k, exposing(f)])) }
 
