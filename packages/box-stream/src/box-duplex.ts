@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream'
 import { boxedLength, createBoxer, type Boxer } from './boxer.js'
 import { BoxStreamError } from './errors.js'
+import type { SocketReads } from './socket-reads.js'
 import { createUnboxer, type Unboxer } from './unboxer.js'
 
 /** Session keys for both directions, as produced by the secret handshake (protocol.md §4). */
@@ -14,6 +15,11 @@ export interface BoxKeys {
 export interface BoxDuplexOptions {
   /** Readable/writable high-water mark of the plaintext side, in bytes (Node default 16 KiB). */
   highWaterMark?: number
+  /**
+   * The socket's reads, if it was made with `onread: reads.onread` (see SocketReads): they are
+   * taken from there (held bytes first) instead of from 'data' events.
+   */
+  reads?: SocketReads
 }
 
 /**
@@ -48,6 +54,7 @@ class BoxDuplex extends Duplex {
   readonly #socket: Duplex
   readonly #boxer: Boxer
   readonly #unboxer: Unboxer
+  readonly #reads: SocketReads | undefined
   #paused = false
   #pendingWrite: ((err?: Error | null) => void) | null = null
   // Output buffers handed back by the socket once written, boxed into again: fresh memory per
@@ -60,6 +67,7 @@ class BoxDuplex extends Duplex {
     this.#socket = socket
     this.#boxer = createBoxer(keys.encryptKey, keys.encryptNonce)
     this.#unboxer = createUnboxer(keys.decryptKey, keys.decryptNonce)
+    this.#reads = opts.reads
     if (socket.destroyed || socket.readableEnded) {
       process.nextTick(() => this.destroy(unexpectedEnd('socket was already closed')))
       return
@@ -68,14 +76,20 @@ class BoxDuplex extends Duplex {
     // our direction before we send our own goodbye (Node would, with allowHalfOpen false).
     // This duplex owns the socket and destroys it once both directions are done.
     ;(socket as Duplex & { allowHalfOpen: boolean }).allowHalfOpen = true
-    socket.on('data', this.#onData)
     socket.on('end', this.#onEnd)
     socket.on('close', this.#onClose)
     socket.on('error', this.#onError)
     socket.on('drain', this.#onDrain)
+    if (this.#reads) {
+      this.#reads.listen(this.#onData)
+      if (!this.#paused && !this.destroyed) socket.resume()
+    } else {
+      socket.on('data', this.#onData)
+    }
   }
 
-  #onData = (chunk: Buffer): void => {
+  // With SocketReads, `chunk` is the socket's reused buffer: the unboxer copies what it keeps.
+  #onData = (chunk: Uint8Array): void => {
     let plains: Uint8Array[]
     try {
       plains = this.#unboxer.push(chunk)
@@ -189,6 +203,7 @@ class BoxDuplex extends Duplex {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const socket = this.#socket
+    this.#reads?.listen(null)
     socket.off('data', this.#onData)
     socket.off('end', this.#onEnd)
     socket.off('close', this.#onClose)

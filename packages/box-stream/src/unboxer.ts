@@ -10,10 +10,21 @@ import {
 } from './constants.js'
 import { BoxStreamError } from './errors.js'
 
+/**
+ * Pushes of at least this many bytes decrypt into a shared ARENA_BYTES buffer (bulk traffic);
+ * smaller ones into a buffer of their own.
+ */
+const ARENA_FROM_BYTES = 16 * 1024
+const ARENA_BYTES = 256 * 1024
+
 export interface Unboxer {
   /**
    * Feeds wire bytes, in chunks of any size, and returns the plaintext of every box they
-   * complete (none, or one chunk holding all of it). Bytes after the goodbye are ignored.
+   * complete (none, one chunk, or two where a shared buffer filled up). Bytes after the goodbye
+   * are ignored. `bytes` is not kept (the caller may reuse it); the chunks returned are never
+   * written again. Pushes of 16 KiB or more decrypt back to back into a shared 256 KiB buffer,
+   * so consecutive chunks are adjacent views of it (a reader can take what spans them as one
+   * view); smaller pushes get a buffer of their own.
    * Throws BoxStreamError; once it has thrown, every later call throws the same error.
    */
   push(bytes: Uint8Array): Uint8Array[]
@@ -39,6 +50,8 @@ export function createUnboxer(key: Uint8Array, nonce: Uint8Array): Unboxer {
   const bodyMac = Buffer.alloc(MAC_BYTES)
   const pending = Buffer.alloc(MAX_BOX_BODY_BYTES)
   let pendingLength = 0
+  let arena: Buffer | null = null
+  let arenaUsed = 0
   // -1 while waiting for a header, else the body length announced by the last header.
   let bodyLength = -1
   let ended = false
@@ -96,13 +109,18 @@ export function createUnboxer(key: Uint8Array, nonce: Uint8Array): Unboxer {
       if (failure) throw failure
       const out: Uint8Array[] = []
       if (ended) return out
-      const pendingBytesBefore = pendingLength
       const input = asBuffer(bytes)
+      // Plaintext goes to the arena, back to back: consecutive chunks are contiguous views of
+      // one buffer, so a reader can take an RPC frame that spans pushes as a view, not a copy.
+      // A push whose plaintext is small gets its own buffer instead, and lets go of the arena,
+      // so an idle connection holds none.
+      const bound = pendingLength + input.length
+      if (bound < ARENA_FROM_BYTES) {
+        arena = null
+        arenaUsed = 0
+      }
       let offset = 0
-      // One allocation per push for all the plaintext it completes; chunks are views into it.
-      // Only body bytes become plaintext, so pending + input bounds the total.
-      let output: Buffer | undefined
-      let outputUsed = 0
+      let outStart = arenaUsed
       while (!ended) {
         const need = bodyLength < 0 ? BOXED_HEADER_BYTES : bodyLength
         let unit: Buffer
@@ -120,16 +138,19 @@ export function createUnboxer(key: Uint8Array, nonce: Uint8Array): Unboxer {
         }
         if (bodyLength < 0) {
           openHeader(unit)
-        } else {
-          output ??= asBuffer(new Uint8Array(pendingBytesBefore + input.length))
-          const plain = output.subarray(outputUsed, outputUsed + unit.length)
-          openBody(unit, plain)
-          outputUsed += unit.length
+          continue
         }
+        if (arena === null || arena.length - arenaUsed < unit.length) {
+          if (arena !== null && arenaUsed > outStart) out.push(asUint8Array(arena.subarray(outStart, arenaUsed)))
+          arena = Buffer.allocUnsafeSlow(bound < ARENA_FROM_BYTES ? bound : ARENA_BYTES)
+          arenaUsed = 0
+          outStart = 0
+        }
+        openBody(unit, arena.subarray(arenaUsed, arenaUsed + unit.length))
+        arenaUsed += unit.length
       }
-      // The bodies lie back to back in `output`: one chunk means one read downstream, and an
-      // RPC frame within it needs no reassembly.
-      if (outputUsed > 0) out.push(asUint8Array(output!.subarray(0, outputUsed)))
+      if (arena !== null && arenaUsed > outStart) out.push(asUint8Array(arena.subarray(outStart, arenaUsed)))
+      if (bound < ARENA_FROM_BYTES || ended) arena = null
       return out
     },
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { BoxStreamError, createBoxDuplex, createBoxer, type BoxKeys } from '../src/index.js'
+import { BoxStreamError, createBoxDuplex, createBoxer, type BoxDuplexOptions, type BoxKeys } from '../src/index.js'
 import { socketPair, type SocketPair } from './tcp.js'
 
 const k1 = new Uint8Array(32).fill(1)
@@ -26,21 +27,38 @@ async function errorOf(stream: Duplex): Promise<BoxStreamError> {
 
 let pair: SocketPair
 let streams: Duplex[] = []
-const boxDuplex = (...args: Parameters<typeof createBoxDuplex>): Duplex => {
-  const stream = createBoxDuplex(...args)
+const boxDuplex = (socket: Duplex, keys: BoxKeys, opts: BoxDuplexOptions = {}): Duplex => {
+  const reads = pair.reads.get(socket as Socket)
+  const stream = createBoxDuplex(socket, keys, reads ? { ...opts, reads } : opts)
   streams.push(stream)
   return stream
 }
-beforeEach(async () => {
-  pair = await socketPair()
-})
+/** Every byte the socket receives, whichever way it reads. */
+function received(socket: Socket): Buffer[] {
+  const raw: Buffer[] = []
+  const reads = pair.reads.get(socket)
+  if (reads) {
+    reads.listen((bytes) => raw.push(Buffer.from(bytes)))
+    socket.resume()
+  } else {
+    socket.on('data', (d: Buffer) => raw.push(d))
+  }
+  return raw
+}
 afterEach(async () => {
   for (const s of streams) s.on('error', () => {}).destroy()
   streams = []
   await pair.close()
 })
 
-describe('createBoxDuplex over TCP', () => {
+describe.each([
+  ['data events', false],
+  ['SocketReads (reused read buffers)', true],
+])('createBoxDuplex over TCP, sockets read with %s', (_, withReads) => {
+  beforeEach(async () => {
+    pair = await socketPair(true, withReads)
+  })
+
   test('data flows both ways; end() sends the goodbye and the peer sees a clean end', async () => {
     const a = boxDuplex(pair.client, clientKeys)
     const b = boxDuplex(pair.server, serverKeys)
@@ -61,7 +79,7 @@ describe('createBoxDuplex over TCP', () => {
 
   test('sockets made without allowHalfOpen still answer after the peer said goodbye', async () => {
     await pair.close()
-    pair = await socketPair(false)
+    pair = await socketPair(false, withReads)
     const a = boxDuplex(pair.client, clientKeys)
     const b = boxDuplex(pair.server, serverKeys)
     const received = readAll(b)
@@ -135,8 +153,7 @@ describe('createBoxDuplex over TCP', () => {
 
   test('a large write goes out in recycled buffers with the wire bytes of one boxed write', async () => {
     const a = boxDuplex(pair.client, clientKeys)
-    const raw: Buffer[] = []
-    pair.server.on('data', (d: Buffer) => raw.push(d))
+    const raw = received(pair.server)
     // several pieces at once (one _writev), sizes not multiples of a box, 600 KiB in all
     const pieces = [randomBytes(9), randomBytes(512 * 1024 + 3), randomBytes(70_000), randomBytes(5)]
     a.cork()
@@ -171,8 +188,14 @@ describe('createBoxDuplex over TCP', () => {
     pair.client.write(boxer.box(Buffer.from('early')))
     pair.client.write(boxer.goodbye())
     // Make the server socket buffer the bytes without consuming them.
-    await once(pair.server, 'readable')
-    expect(pair.server.readableLength).toBeGreaterThan(0)
+    const reads = pair.reads.get(pair.server)
+    if (reads) {
+      pair.server.resume()
+      while (reads.held === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    } else {
+      await once(pair.server, 'readable')
+      expect(pair.server.readableLength).toBeGreaterThan(0)
+    }
     const b = boxDuplex(pair.server, serverKeys)
     expect((await readAll(b)).toString()).toBe('early')
   })

@@ -170,3 +170,48 @@ describe('unboxer', () => {
     expect(max).toBeGreaterThan(MAX_BOX_BODY_BYTES - 97)
   })
 })
+
+describe('unboxer output buffers', () => {
+  const bulk = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff)
+
+  test('bulk pushes decrypt back to back into one buffer: consecutive chunks are adjacent views', () => {
+    const boxer = createBoxer(key, nonce)
+    const unboxer = createUnboxer(key, nonce)
+    const plain = bulk(180 * 1024, 1)
+    const wire = boxer.box(plain)
+    const chunks: Uint8Array[] = []
+    // Socket-sized reads that cut boxes anywhere (the last one is small).
+    for (let at = 0; at < wire.length; at += 60_000) chunks.push(...unboxer.push(wire.subarray(at, at + 60_000)))
+    expect(Buffer.from(concat(chunks)).equals(Buffer.from(plain))).toBe(true)
+    for (let i = 1; i < chunks.length; i++) {
+      const [a, b] = [chunks[i - 1]!, chunks[i]!]
+      if (a.buffer === b.buffer) expect(b.byteOffset).toBe(a.byteOffset + a.byteLength)
+    }
+    // The bulk pushes fit one 256 KiB buffer: one contiguous span.
+    expect(chunks.length).toBe(4)
+    expect(new Set(chunks.slice(0, 3).map((c) => c.buffer)).size).toBe(1)
+  })
+
+  test('chunks handed out are never overwritten by later pushes', () => {
+    const boxer = createBoxer(key, nonce)
+    const unboxer = createUnboxer(key, nonce)
+    const plains = Array.from({ length: 40 }, (_, i) => bulk(60 * 1024 + i, i))
+    const got: Uint8Array[] = []
+    for (const p of plains) got.push(...unboxer.push(boxer.box(p)))
+    // 40 × 60 KiB spans several buffers; every chunk still holds what it held when returned.
+    expect(new Set(got.map((c) => c.buffer)).size).toBeGreaterThan(5)
+    expect(Buffer.from(concat(got)).equals(Buffer.from(concat(plains)))).toBe(true)
+  })
+
+  test('small pushes get buffers of their own and do not keep a bulk buffer alive', () => {
+    const boxer = createBoxer(key, nonce)
+    const unboxer = createUnboxer(key, nonce)
+    const [big] = unboxer.push(boxer.box(bulk(64 * 1024, 3)))
+    const [small] = unboxer.push(boxer.box(bulk(100, 4)))
+    expect(small!.buffer).not.toBe(big!.buffer)
+    expect(small!.buffer.byteLength).toBeLessThan(16 * 1024)
+    const [next] = unboxer.push(boxer.box(bulk(64 * 1024, 5)))
+    // The next bulk push starts a new buffer: the first one is no longer referenced by the unboxer.
+    expect(next!.buffer).not.toBe(big!.buffer)
+  })
+})
