@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream'
-import { createBoxDuplex, type BoxDuplexOptions } from '@ssb/box-stream'
+import { createBoxDuplex, type BoxDuplexOptions, type SocketReads } from '@ssb/box-stream'
 import { publicKeyToFeedId, type FeedId } from '@ssb/keys'
 import { createClientHandshake } from './client.js'
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, MSG1_BYTES, MSG2_BYTES, MSG3_BYTES, MSG4_BYTES } from './constants.js'
@@ -14,6 +14,11 @@ export interface ShsSocketOptions {
   signal?: AbortSignal
   /** Options for the box-stream duplex returned on success. */
   boxStream?: BoxDuplexOptions
+  /**
+   * The socket's reads, if it was made with `onread: reads.onread` (a reused read buffer, see
+   * @ssb/box-stream SocketReads): the handshake and then the box stream take their bytes there.
+   */
+  reads?: SocketReads
 }
 
 export interface ShsConnection {
@@ -29,7 +34,7 @@ export interface ShsConnection {
  * On failure the socket is destroyed and the promise rejects with a ShsError.
  */
 export async function shsClient(socket: Duplex, opts: ClientHandshakeOptions & ShsSocketOptions): Promise<ShsConnection> {
-  const io = new HandshakeIo(socket, opts.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, opts.signal)
+  const io = new HandshakeIo(socket, opts.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, opts.signal, opts.reads)
   let handshake: ReturnType<typeof createClientHandshake> | undefined
   try {
     handshake = createClientHandshake(opts)
@@ -45,7 +50,7 @@ export async function shsClient(socket: Duplex, opts: ClientHandshakeOptions & S
         ? new ShsError('SHS_REJECTED', 'server hung up after msg3: wrong server key, or it does not authorize us')
         : unexpectedEnd(`server hung up in the middle of msg4 (${received} of ${MSG4_BYTES} bytes)`),
     )
-    return connect(socket, io, handshake.receiveMsg4(msg4), opts.boxStream)
+    return connect(socket, io, handshake.receiveMsg4(msg4), opts)
   } catch (err) {
     throw abort(io, err, handshake)
   }
@@ -57,7 +62,7 @@ export async function shsClient(socket: Duplex, opts: ClientHandshakeOptions & S
  * On failure the socket is destroyed and the promise rejects with a ShsError.
  */
 export async function shsServer(socket: Duplex, opts: ServerHandshakeOptions & ShsSocketOptions): Promise<ShsConnection> {
-  const io = new HandshakeIo(socket, opts.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, opts.signal)
+  const io = new HandshakeIo(socket, opts.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS, opts.signal, opts.reads)
   let handshake: ReturnType<typeof createServerHandshake> | undefined
   try {
     handshake = createServerHandshake(opts)
@@ -70,14 +75,15 @@ export async function shsServer(socket: Duplex, opts: ServerHandshakeOptions & S
     )
     const { msg4, result } = await io.race(handshake.receiveMsg3(msg3))
     io.write(msg4)
-    return connect(socket, io, result, opts.boxStream)
+    return connect(socket, io, result, opts)
   } catch (err) {
     throw abort(io, err, handshake)
   }
 }
 
-function connect(socket: Duplex, io: HandshakeIo, result: ShsResult, boxOpts?: BoxDuplexOptions): ShsConnection {
+function connect(socket: Duplex, io: HandshakeIo, result: ShsResult, opts: ShsSocketOptions): ShsConnection {
   io.finish()
+  const boxOpts = opts.reads ? { ...opts.boxStream, reads: opts.reads } : opts.boxStream
   const stream = createBoxDuplex(socket, result, boxOpts)
   // The box stream holds its own copies of the session keys.
   for (const key of [result.encryptKey, result.decryptKey]) key.fill(0)

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
+import net from 'node:net'
 import type { Duplex } from 'node:stream'
-import { createBoxer, createUnboxer } from '@ssb/box-stream'
+import { adoptWithReads, connectWithReads, createBoxer, createUnboxer } from '@ssb/box-stream'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import {
   createClientHandshake,
@@ -270,5 +271,62 @@ describe('shsClient against a raw peer', () => {
     const back = await collect(raw)
     expect(Buffer.concat(unboxer.push(back)).toString()).toBe('reply')
     expect(unboxer.ended).toBe(true)
+  })
+})
+
+describe('shsClient ↔ shsServer with SocketReads (reused read buffers)', () => {
+  test('handshake, then 3 MiB echoed both ways; the ends read only into their reused buffers', async () => {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as net.AddressInfo
+    try {
+      const serverSide = (once(server, 'connection') as Promise<[net.Socket]>).then(([accepted]) => {
+        const { socket, reads } = adoptWithReads(accepted)
+        expect(reads).toBeDefined()
+        return shsServer(socket, { keys: serverKeys, caps, reads: reads! })
+      })
+      const dialled = connectWithReads({ port, host: '127.0.0.1', allowHalfOpen: true })
+      // The client's first box-stream bytes may arrive in the same read as msg4's answer.
+      const client = await shsClient(dialled.socket, { keys: clientKeys, serverPublicKey: serverKeys.publicKey, caps, reads: dialled.reads })
+      const srv = await serverSide
+      expect(srv.remoteId).toBe(clientId)
+      srv.stream.on('data', (d: Buffer) => srv.stream.write(d))
+      srv.stream.on('end', () => srv.stream.end())
+      const big = randomBytes(3 * 1024 * 1024)
+      const echoed = readAll(client.stream)
+      client.stream.end(big)
+      expect((await echoed).equals(big)).toBe(true)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  test('a peer that floods while its handshake waits on authorize is cut off instead of buffered', async () => {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as net.AddressInfo
+    try {
+      const serverSide = (once(server, 'connection') as Promise<[net.Socket]>).then(([accepted]) => {
+        const { socket, reads } = adoptWithReads(accepted)
+        // An authorize that never answers: msg1 and msg3 are read, then only the flood arrives.
+        return shsServer(socket, { keys: serverKeys, caps, reads: reads!, authorize: () => new Promise<boolean>(() => {}) })
+      })
+      serverSide.catch(() => {})
+      const raw = net.connect({ port, host: '127.0.0.1' })
+      raw.on('error', () => {})
+      await once(raw, 'connect')
+      const hs = createClientHandshake({ keys: clientKeys, serverPublicKey: serverKeys.publicKey, caps })
+      raw.write(hs.createMsg1())
+      raw.write(hs.receiveMsg2(await readExactly(raw, 64)))
+      raw.write(randomBytes(1024 * 1024))
+      const err = await shsError(serverSide)
+      expect(err.code).toBe('SHS_UNEXPECTED_END')
+      expect(err.message).toMatch(/more than \d+ bytes during the handshake/)
+      raw.destroy()
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })
