@@ -135,12 +135,17 @@ export function readHeader(h: Uint8Array, maxBody: number = MAX_FRAME_BODY): Fra
   return { flags, length, req: view.getInt32(5) }
 }
 
+/** Binary bodies at least this large are passed on as views of the transport's buffer, not copied. */
+const VIEW_BINARY_FROM = 16 * 1024
+
 /** `owned`: `body` is a buffer of its own (not a view into a transport chunk), so no copy is needed. */
 export function decodeBody(header: FrameHeader, body: Buffer, owned = false): Frame {
   const type = header.flags & 3
   let value: unknown
   if (type === BODY_BINARY) {
-    value = owned ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : new Uint8Array(body)
+    // A view keeps the whole transport buffer alive as long as the value lives: worth it for
+    // bulk data (blob chunks), where a copy per frame costs more than the bytes kept.
+    value = owned || body.byteLength >= VIEW_BINARY_FROM ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : new Uint8Array(body)
   } else if (type === BODY_STRING) {
     value = body.toString('utf8')
   } else {
@@ -207,6 +212,20 @@ export class FrameDecoder {
     return out
   }
 
+  /** Whether the first `n` buffered bytes lie back to back in one ArrayBuffer. */
+  #contiguous(n: number): boolean {
+    const first = this.#chunks[0]!
+    let end = first.byteOffset + first.byteLength
+    let covered = first.byteLength
+    for (let i = 1; covered < n; i++) {
+      const c = this.#chunks[i]!
+      if (c.buffer !== first.buffer || c.byteOffset !== end) return false
+      end += c.byteLength
+      covered += c.byteLength
+    }
+    return true
+  }
+
   #take(n: number): Buffer {
     const first = this.#chunks[0]!
     let out: Buffer
@@ -215,6 +234,22 @@ export class FrameDecoder {
       out = first.subarray(0, n)
       if (first.byteLength === n) this.#chunks.shift()
       else this.#chunks[0] = first.subarray(n)
+    } else if (this.#contiguous(n)) {
+      // The chunks are consecutive views of one buffer (as a box stream's plaintext is): take
+      // the span as one view.
+      out = Buffer.from(first.buffer, first.byteOffset, n)
+      this.#lastTakeOwned = false
+      let skipped = 0
+      while (skipped < n) {
+        const c = this.#chunks[0]!
+        if (skipped + c.byteLength <= n) {
+          skipped += c.byteLength
+          this.#chunks.shift()
+        } else {
+          this.#chunks[0] = c.subarray(n - skipped)
+          skipped = n
+        }
+      }
     } else {
       out = Buffer.allocUnsafe(n)
       let filled = 0

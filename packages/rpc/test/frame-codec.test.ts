@@ -102,3 +102,44 @@ test('a value carrying its JSON text under Symbol.for("ssb.rawJson") is sent as 
   // anything else with that key (not bytes) is serialised as usual
   expect(valueOf(encodeFrame({ req: 3, stream: true, end: false, value: { [Symbol.for('ssb.rawJson')]: 'nope', a: 1 } }))).toEqual({ a: 1 })
 })
+
+describe('FrameDecoder: binary bodies and the buffers they arrive in', () => {
+  const binaryFrame = (req: number, body: Uint8Array): Uint8Array => encodeFrame({ req, stream: true, end: false, value: body })
+
+  test('a frame spanning chunks that are adjacent views of one buffer comes out as a view, not a copy', () => {
+    const body = Uint8Array.from({ length: 64 * 1024 }, (_, i) => i & 0xff)
+    const wire = Buffer.concat([binaryFrame(1, body), binaryFrame(2, body)])
+    const shared = Buffer.alloc(wire.length + 100)
+    wire.copy(shared, 50)
+    const decoder = new FrameDecoder()
+    const frames = []
+    // Cut anywhere, as a box stream's plaintext arrives: adjacent views of `shared`.
+    for (const [from, to] of [[50, 30_000], [30_000, 70_000], [70_000, 50 + wire.length]] as const) {
+      frames.push(...decoder.push(shared.subarray(from, to)))
+    }
+    expect(frames).toHaveLength(2)
+    for (const f of frames as Frame[]) {
+      const value = f.value as Uint8Array
+      expect(Buffer.from(value).equals(Buffer.from(body))).toBe(true)
+      expect(value.buffer).toBe(shared.buffer)
+    }
+  })
+
+  test('chunks of different buffers are reassembled into a copy with the right bytes', () => {
+    const body = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 7) & 0xff)
+    const wire = Buffer.from(binaryFrame(3, body))
+    const decoder = new FrameDecoder()
+    const frames = [...decoder.push(Buffer.from(wire.subarray(0, 20_000))), ...decoder.push(Buffer.from(wire.subarray(20_000)))]
+    const value = (frames[0] as Frame).value as Uint8Array
+    expect(Buffer.from(value).equals(Buffer.from(body))).toBe(true)
+  })
+
+  test('a small binary body is copied out: it does not keep the whole transport chunk alive', () => {
+    const wire = Buffer.concat([binaryFrame(4, Uint8Array.from([1, 2, 3])), Buffer.alloc(60_000, 0x20)])
+    const [frame] = new FrameDecoder().push(wire.subarray(0, 12))
+    const value = (frame as Frame).value as Uint8Array
+    expect([...value]).toEqual([1, 2, 3])
+    expect(value.buffer).not.toBe(wire.buffer)
+    expect(value.buffer.byteLength).toBeLessThan(1024)
+  })
+})
