@@ -119,7 +119,13 @@ export async function writeSource(
       }
       hash.update(chunk)
       for (let copied = 0; copied < chunk.length; ) {
-        pending ??= buffers.take()
+        if (pending === null) {
+          // A chunk larger than a write buffer (a local client may send a whole blob as one
+          // frame) still has at most WRITES_IN_FLIGHT writes, and buffers, at once.
+          while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight)
+          checkWrites()
+          pending = buffers.take()
+        }
         const n = Math.min(chunk.length - copied, WRITE_BUFFER_BYTES - pendingLength)
         pending.set(n === chunk.length ? chunk : chunk.subarray(copied, copied + n), pendingLength)
         pendingLength += n
