@@ -1,5 +1,6 @@
-import { connect as netConnect, type Socket } from 'node:net'
+import { connect as netConnect } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { connectWithReads, type SocketWithReads } from '@ssb/box-stream'
 import { feedIdToPublicKey, fromBase64, type Keys } from '@ssb/keys'
 import { createRpc, type Manifest, type RpcConnection } from '@ssb/rpc'
 import { mainNetCaps, shsClient } from '@ssb/shs'
@@ -17,14 +18,15 @@ export interface ClientOptions {
   signal?: AbortSignal
 }
 
-function connectSocket(target: ClientTarget): Promise<Socket> {
+function connectSocket(target: ClientTarget): Promise<SocketWithReads> {
+  const dialled: SocketWithReads = target.kind === 'unix' ? { socket: netConnect(target.path) } : connectWithReads({ host: target.host, port: target.port, noDelay: true })
+  const { socket } = dialled
   return new Promise((resolve, reject) => {
-    const socket = target.kind === 'unix' ? netConnect(target.path) : netConnect({ host: target.host, port: target.port, noDelay: true })
     const onError = (err: Error) => reject(err)
     socket.once('error', onError)
     socket.once('connect', () => {
       socket.off('error', onError)
-      resolve(socket)
+      resolve(dialled)
     })
   })
 }
@@ -34,12 +36,13 @@ function connectSocket(target: ClientTarget): Promise<Socket> {
  * handshake, or over TCP with SHS using `keys` (the server's own key gets master rights).
  */
 export async function connectClient(target: ClientTarget, opts: ClientOptions): Promise<SsbClient> {
-  const socket = await connectSocket(target)
+  const { socket, reads } = await connectSocket(target)
   let stream: Duplex = socket
   let remoteId = opts.keys.id
   if (target.kind === 'net') {
     const key = target.key.startsWith('@') ? target.key : `@${target.key}.ed25519`
     const conn = await shsClient(socket, {
+      ...(reads ? { reads } : {}),
       keys: opts.keys,
       serverPublicKey: feedIdToPublicKey(key),
       caps: opts.caps ? fromBase64(opts.caps) : mainNetCaps(),

@@ -1,11 +1,11 @@
-import { createServer, type Server as NetServer, type Socket } from 'node:net'
+import { connect as netConnect, createServer, Socket, type Server as NetServer } from 'node:net'
 import { chmodSync, unlinkSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { connect as netConnect } from 'node:net'
 import type { Duplex } from 'node:stream'
 import WebSocket, { WebSocketServer } from 'ws'
 import { publicKeyToFeedId, type Keys } from '@ssb/keys'
 import { createRpc, type Api, type Manifest, type RpcConnection } from '@ssb/rpc'
+import { adoptWithReads, connectWithReads, type SocketReads } from '@ssb/box-stream'
 import { shsClient, shsServer } from '@ssb/shs'
 import type { Logger } from './logger.js'
 import type { Scope } from './address.js'
@@ -87,7 +87,8 @@ export class Listeners {
         await this.#listenWs(spec)
         continue
       }
-      const server = createServer({ noDelay: true }, (socket) => this.#accept(socket, spec))
+      // Paused until used: a TCP socket moves onto a reused read buffer when its handshake starts.
+      const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.#accept(socket, spec))
       server.on('error', (err) => this.deps.logger.error('listener error', { err }))
       if (spec.kind === 'net') {
         await listenOn(server, { port: spec.port, host: spec.host })
@@ -226,6 +227,7 @@ export class Listeners {
     if (spec.kind === 'unix') {
       // Same as ssb-unix-socket + ssb-no-auth: the socket file is 0600, so whoever reaches it is us.
       this.#attach(socket, this.deps.keys.id, 'unix:' + spec.path, 'unix', false)
+      socket.resume()
       return
     }
     const remote = `${socket.remoteAddress}:${socket.remotePort}`
@@ -242,8 +244,10 @@ export class Listeners {
     this.#handshake(socket, remote, 'net')
   }
 
-  #handshake(socket: Duplex, remote: string, transport: 'net' | 'ws'): void {
+  #handshake(accepted: Duplex, remote: string, transport: 'net' | 'ws'): void {
     const log = this.deps.logger
+    const { socket, reads }: { socket: Duplex; reads?: SocketReads } =
+      transport === 'net' && accepted instanceof Socket ? adoptWithReads(accepted) : { socket: accepted }
     this.#handshaking.add(socket)
     const done = () => {
       this.#handshaking.delete(socket)
@@ -254,6 +258,7 @@ export class Listeners {
     }
     const authorize = this.opts.authorize
     shsServer(socket, {
+      ...(reads ? { reads } : {}),
       keys: this.deps.keys,
       caps: this.opts.caps,
       timeoutMs: this.opts.handshakeTimeoutMs,
@@ -273,8 +278,8 @@ export class Listeners {
   /** Dials a peer (`net:host:port~shs:key`) with SHS; resolves once RPC is attached. */
   async connect(target: { host: string; port: number; key: Uint8Array; address: string }): Promise<PeerConnection> {
     if (this.#closed) throw new Error('server is closing')
+    const { socket: s, reads } = connectWithReads({ host: target.host, port: target.port, noDelay: true })
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = netConnect({ host: target.host, port: target.port, noDelay: true })
       const timer = setTimeout(() => {
         s.destroy()
         reject(new Error(`connect timeout: ${target.address}`))
@@ -288,7 +293,7 @@ export class Listeners {
         resolve(s)
       })
     })
-    return this.#handshakeAsClient(socket, target, 'net')
+    return this.#handshakeAsClient(socket, target, 'net', reads)
   }
 
   /** Dials a peer over WebSocket (`ws://host:port~shs:key`) with SHS; resolves once RPC is attached. */
@@ -317,9 +322,15 @@ export class Listeners {
   }
 
   /** SHS as the client over a dialled byte stream, then RPC; the stream is ours to destroy on failure. */
-  async #handshakeAsClient(socket: Duplex, target: { key: Uint8Array; address: string }, transport: 'net' | 'ws'): Promise<PeerConnection> {
+  async #handshakeAsClient(
+    socket: Duplex,
+    target: { key: Uint8Array; address: string },
+    transport: 'net' | 'ws',
+    reads?: SocketReads,
+  ): Promise<PeerConnection> {
     socket.on('error', () => {}) // reported through the handshake/rpc layers
     const { stream, remoteId } = await shsClient(socket, {
+      ...(reads ? { reads } : {}),
       keys: this.deps.keys,
       serverPublicKey: target.key,
       caps: this.opts.caps,
