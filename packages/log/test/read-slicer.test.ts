@@ -9,10 +9,11 @@ const busy = (ms: number): void => {
 }
 
 test('synchronous reads for one slice per event-loop turn, then not until the loop turned', async () => {
-  const slicer = new ReadSlicer(2)
+  // A slice long enough that a busy CI machine cannot preempt us past it between two calls.
+  const slicer = new ReadSlicer(100)
   expect(slicer.allowSync()).toBe(true)
   expect(slicer.allowSync()).toBe(true)
-  busy(3)
+  busy(110)
   expect(slicer.allowSync()).toBe(false) // the slice is spent: the next read must let the loop turn
   await new Promise((r) => setImmediate(r))
   expect(slicer.allowSync()).toBe(true)

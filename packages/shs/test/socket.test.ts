@@ -275,11 +275,16 @@ describe('shsClient against a raw peer', () => {
 })
 
 describe('shsClient ↔ shsServer with SocketReads (reused read buffers)', () => {
-  test('handshake, then 3 MiB echoed both ways; the ends read only into their reused buffers', async () => {
+  /** A listener whose accepted sockets wait, unread, to be adopted onto reused buffers. */
+  async function listenPaused(): Promise<{ server: net.Server; port: number }> {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
-    const { port } = server.address() as net.AddressInfo
+    return { server, port: (server.address() as net.AddressInfo).port }
+  }
+
+  test('handshake, then 3 MiB echoed both ways; the ends read only into their reused buffers', async () => {
+    const { server, port } = await listenPaused()
     try {
       const serverSide = (once(server, 'connection') as Promise<[net.Socket]>).then(([accepted]) => {
         const { socket, reads } = adoptWithReads(accepted)
@@ -303,10 +308,7 @@ describe('shsClient ↔ shsServer with SocketReads (reused read buffers)', () =>
   })
 
   test('a peer that floods while its handshake waits on authorize is cut off instead of buffered', async () => {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    const { port } = server.address() as net.AddressInfo
+    const { server, port } = await listenPaused()
     try {
       const serverSide = (once(server, 'connection') as Promise<[net.Socket]>).then(([accepted]) => {
         const { socket, reads } = adoptWithReads(accepted)
