@@ -212,7 +212,7 @@ export class FrameDecoder {
     return out
   }
 
-  /** Whether the first `n` buffered bytes lie back to back in one ArrayBuffer. */
+  /** Whether the first `n` buffered bytes lie back to back in one ArrayBuffer (always, within one chunk). */
   #contiguous(n: number): boolean {
     const first = this.#chunks[0]!
     let end = first.byteOffset + first.byteLength
@@ -228,43 +228,22 @@ export class FrameDecoder {
 
   #take(n: number): Buffer {
     const first = this.#chunks[0]!
-    let out: Buffer
-    this.#lastTakeOwned = first.byteLength < n
-    if (first.byteLength >= n) {
-      out = first.subarray(0, n)
-      if (first.byteLength === n) this.#chunks.shift()
-      else this.#chunks[0] = first.subarray(n)
-    } else if (this.#contiguous(n)) {
-      // The chunks are consecutive views of one buffer (as a box stream's plaintext is): take
-      // the span as one view.
-      out = Buffer.from(first.buffer, first.byteOffset, n)
-      this.#lastTakeOwned = false
-      let skipped = 0
-      while (skipped < n) {
-        const c = this.#chunks[0]!
-        if (skipped + c.byteLength <= n) {
-          skipped += c.byteLength
-          this.#chunks.shift()
-        } else {
-          this.#chunks[0] = c.subarray(n - skipped)
-          skipped = n
-        }
-      }
-    } else {
-      out = Buffer.allocUnsafe(n)
-      let filled = 0
-      while (filled < n) {
-        const c = this.#chunks[0]!
-        const want = n - filled
-        if (c.byteLength <= want) {
-          out.set(c, filled)
-          filled += c.byteLength
-          this.#chunks.shift()
-        } else {
-          out.set(c.subarray(0, want), filled)
-          this.#chunks[0] = c.subarray(want)
-          filled = n
-        }
+    // Bytes within one chunk, or spread over chunks that are consecutive views of one buffer (as
+    // a box stream's plaintext is), are taken as one view; bytes from separate buffers are copied.
+    const view = this.#contiguous(n)
+    const out = view ? Buffer.from(first.buffer, first.byteOffset, n) : Buffer.allocUnsafe(n)
+    this.#lastTakeOwned = !view
+    for (let taken = 0; taken < n; ) {
+      const c = this.#chunks[0]!
+      const want = n - taken
+      if (c.byteLength <= want) {
+        if (!view) out.set(c, taken)
+        taken += c.byteLength
+        this.#chunks.shift()
+      } else {
+        if (!view) out.set(c.subarray(0, want), taken)
+        this.#chunks[0] = c.subarray(want)
+        taken = n
       }
     }
     this.#buffered -= n
