@@ -103,10 +103,14 @@ export async function writeSource(
   const checkWrites = (): void => {
     if (writeError) throw writeError
   }
+  /** Waits until fewer than WRITES_IN_FLIGHT writes run, then reports a failed one. */
+  const roomToWrite = async (): Promise<void> => {
+    while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight)
+    checkWrites()
+  }
   try {
     for (;;) {
-      while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight)
-      checkWrites()
+      await roomToWrite()
       const r = await nextOrAbort(it, signal)
       if (r.done) {
         finished = true
@@ -122,8 +126,7 @@ export async function writeSource(
         if (pending === null) {
           // A chunk larger than a write buffer (a local client may send a whole blob as one
           // frame) still has at most WRITES_IN_FLIGHT writes, and buffers, at once.
-          while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight)
-          checkWrites()
+          await roomToWrite()
           pending = buffers.take()
         }
         const n = Math.min(chunk.length - copied, WRITE_BUFFER_BYTES - pendingLength)
