@@ -4,6 +4,7 @@ import { connectWithReads, type SocketWithReads } from '@ssb/box-stream'
 import { feedIdToPublicKey, fromBase64, type Keys } from '@ssb/keys'
 import { createRpc, type Manifest, type RpcConnection } from '@ssb/rpc'
 import { mainNetCaps, shsClient } from '@ssb/shs'
+import { whenConnected } from './util.js'
 
 export type ClientTarget =
   | { kind: 'unix'; path: string }
@@ -18,17 +19,10 @@ export interface ClientOptions {
   signal?: AbortSignal
 }
 
-function connectSocket(target: ClientTarget): Promise<SocketWithReads> {
+async function connectSocket(target: ClientTarget): Promise<SocketWithReads> {
   const dialled: SocketWithReads = target.kind === 'unix' ? { socket: netConnect(target.path) } : connectWithReads({ host: target.host, port: target.port, noDelay: true })
-  const { socket } = dialled
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err)
-    socket.once('error', onError)
-    socket.once('connect', () => {
-      socket.off('error', onError)
-      resolve(dialled)
-    })
-  })
+  await whenConnected(dialled.socket)
+  return dialled
 }
 
 /**

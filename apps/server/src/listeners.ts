@@ -8,6 +8,7 @@ import { createRpc, type Api, type Manifest, type RpcConnection } from '@ssb/rpc
 import { adoptWithReads, connectWithReads, type SocketReads } from '@ssb/box-stream'
 import { shsClient, shsServer } from '@ssb/shs'
 import type { Logger } from './logger.js'
+import { whenConnected } from './util.js'
 import type { Scope } from './address.js'
 import { DEFAULT_WS_MAX_PAYLOAD, WS_MAX_HTTP_SOCKETS, WebSocketDuplex, wsRemoteAddress, type WsListenSpec, type WsTarget } from './ws.js'
 
@@ -278,21 +279,8 @@ export class Listeners {
   /** Dials a peer (`net:host:port~shs:key`) with SHS; resolves once RPC is attached. */
   async connect(target: { host: string; port: number; key: Uint8Array; address: string }): Promise<PeerConnection> {
     if (this.#closed) throw new Error('server is closing')
-    const { socket: s, reads } = connectWithReads({ host: target.host, port: target.port, noDelay: true })
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        s.destroy()
-        reject(new Error(`connect timeout: ${target.address}`))
-      }, this.opts.handshakeTimeoutMs)
-      s.once('error', (err) => {
-        clearTimeout(timer)
-        reject(err)
-      })
-      s.once('connect', () => {
-        clearTimeout(timer)
-        resolve(s)
-      })
-    })
+    const { socket, reads } = connectWithReads({ host: target.host, port: target.port, noDelay: true })
+    await whenConnected(socket, { ms: this.opts.handshakeTimeoutMs, message: `connect timeout: ${target.address}` })
     return this.#handshakeAsClient(socket, target, 'net', reads)
   }
 
