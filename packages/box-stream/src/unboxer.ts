@@ -12,7 +12,8 @@ import { BoxStreamError } from './errors.js'
 
 /**
  * Pushes of at least this many bytes decrypt into a shared ARENA_BYTES buffer (bulk traffic);
- * smaller ones into a buffer of their own.
+ * smaller ones into a buffer of their own, or, right after bulk ones, into the shared buffer
+ * (the tail of a burst), which is then let go.
  */
 const ARENA_FROM_BYTES = 16 * 1024
 const ARENA_BYTES = 256 * 1024
@@ -24,7 +25,10 @@ export interface Unboxer {
    * are ignored. `bytes` is not kept (the caller may reuse it); the chunks returned are never
    * written again. Pushes of 16 KiB or more decrypt back to back into a shared 256 KiB buffer,
    * so consecutive chunks are adjacent views of it (a reader can take what spans them as one
-   * view); smaller pushes get a buffer of their own.
+   * view); smaller pushes get a buffer of their own, except the first one after bulk pushes
+   * (typically the tail of the burst), which goes on in the shared buffer so that what spans
+   * them stays one view; the unboxer lets go of the shared buffer then, so an idle connection
+   * holds none.
    * Throws BoxStreamError; once it has thrown, every later call throws the same error.
    */
   push(bytes: Uint8Array): Uint8Array[]
@@ -112,10 +116,12 @@ export function createUnboxer(key: Uint8Array, nonce: Uint8Array): Unboxer {
       const input = asBuffer(bytes)
       // Plaintext goes to the arena, back to back: consecutive chunks are contiguous views of
       // one buffer, so a reader can take an RPC frame that spans pushes as a view, not a copy.
-      // A push whose plaintext is small gets its own buffer instead, and lets go of the arena,
-      // so an idle connection holds none.
+      // A push whose plaintext is small goes on in the arena if there is one with room (the
+      // tail of a burst: a frame that spans the last bulk push and it stays one view) and lets
+      // go of it afterwards, so an idle connection holds none; else it gets its own buffer.
       const bound = pendingLength + input.length
-      if (bound < ARENA_FROM_BYTES) {
+      const small = bound < ARENA_FROM_BYTES
+      if (small && arena !== null && arena.length - arenaUsed < bound) {
         arena = null
         arenaUsed = 0
       }
@@ -142,7 +148,7 @@ export function createUnboxer(key: Uint8Array, nonce: Uint8Array): Unboxer {
         }
         if (arena === null || arena.length - arenaUsed < unit.length) {
           if (arena !== null && arenaUsed > outStart) out.push(asUint8Array(arena.subarray(outStart, arenaUsed)))
-          arena = Buffer.allocUnsafeSlow(bound < ARENA_FROM_BYTES ? bound : ARENA_BYTES)
+          arena = Buffer.allocUnsafeSlow(small ? bound : ARENA_BYTES)
           arenaUsed = 0
           outStart = 0
         }
@@ -150,7 +156,7 @@ export function createUnboxer(key: Uint8Array, nonce: Uint8Array): Unboxer {
         arenaUsed += unit.length
       }
       if (arena !== null && arenaUsed > outStart) out.push(asUint8Array(arena.subarray(outStart, arenaUsed)))
-      if (bound < ARENA_FROM_BYTES || ended) arena = null
+      if (small || ended) arena = null
       return out
     },
 

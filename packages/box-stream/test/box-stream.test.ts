@@ -206,12 +206,45 @@ describe('unboxer output buffers', () => {
   test('small pushes get buffers of their own and do not keep a bulk buffer alive', () => {
     const boxer = createBoxer(key, nonce)
     const unboxer = createUnboxer(key, nonce)
+    const [first] = unboxer.push(boxer.box(bulk(100, 1)))
+    const [second] = unboxer.push(boxer.box(bulk(100, 2)))
+    expect(first!.buffer.byteLength).toBeLessThan(16 * 1024)
+    expect(second!.buffer).not.toBe(first!.buffer)
     const [big] = unboxer.push(boxer.box(bulk(64 * 1024, 3)))
+    expect(big!.buffer.byteLength).toBe(256 * 1024)
     const [small] = unboxer.push(boxer.box(bulk(100, 4)))
-    expect(small!.buffer).not.toBe(big!.buffer)
-    expect(small!.buffer.byteLength).toBeLessThan(16 * 1024)
     const [next] = unboxer.push(boxer.box(bulk(64 * 1024, 5)))
     // The next bulk push starts a new buffer: the first one is no longer referenced by the unboxer.
     expect(next!.buffer).not.toBe(big!.buffer)
+    expect(Buffer.from(next!).equals(Buffer.from(bulk(64 * 1024, 5)))).toBe(true)
+    expect(Buffer.from(small!).equals(Buffer.from(bulk(100, 4)))).toBe(true)
+  })
+
+  test('the tail of a burst goes on in the bulk buffer: a frame spanning the two stays one view', () => {
+    const boxer = createBoxer(key, nonce)
+    const unboxer = createUnboxer(key, nonce)
+    const plain = bulk(64 * 1024 + 9, 6)
+    const wire = boxer.box(plain)
+    // A socket read of 64 KiB, then the 2 KiB that complete the frame.
+    const [head] = unboxer.push(wire.subarray(0, 64 * 1024))
+    const [tail] = unboxer.push(wire.subarray(64 * 1024))
+    expect(tail!.buffer).toBe(head!.buffer)
+    expect(tail!.byteOffset).toBe(head!.byteOffset + head!.byteLength)
+    expect(Buffer.from(concat([head!, tail!])).equals(Buffer.from(plain))).toBe(true)
+    // …and after it the unboxer lets go of that buffer.
+    const [after] = unboxer.push(boxer.box(bulk(100, 7)))
+    expect(after!.buffer).not.toBe(head!.buffer)
+    expect(after!.buffer.byteLength).toBeLessThan(16 * 1024)
+  })
+
+  test('a small push that does not fit what is left of the bulk buffer gets a buffer of its own', () => {
+    const boxer = createBoxer(key, nonce)
+    const unboxer = createUnboxer(key, nonce)
+    // Fill the 256 KiB buffer to within 1 KiB of its end.
+    const [big] = unboxer.push(boxer.box(bulk(255 * 1024, 8)))
+    const [small] = unboxer.push(boxer.box(bulk(8 * 1024, 9)))
+    expect(small!.buffer).not.toBe(big!.buffer)
+    expect(Buffer.from(small!).equals(Buffer.from(bulk(8 * 1024, 9)))).toBe(true)
+    expect(Buffer.from(big!).equals(Buffer.from(bulk(255 * 1024, 8)))).toBe(true)
   })
 })
