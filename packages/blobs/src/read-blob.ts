@@ -7,7 +7,8 @@ import { abortError, BlobsError } from './errors.js'
  * per frame), each a view of its own read buffer that is never reused. The file is read
  * READ_BUFFER_BYTES at a time, and the next read runs while the consumer sends the current
  * one, so a transfer does not stop for a thread-pool round trip per chunk (at most two read
- * buffers are held per reader).
+ * buffers are held per reader). The first read is one chunk: the first bytes go out while the
+ * next block is read, instead of after a whole block has been read (and sent, then, in one go).
  */
 export async function* readRange(
   path: string,
@@ -26,7 +27,7 @@ export async function* readRange(
   let pos = start
   const readNext = async (): Promise<Uint8Array | null> => {
     if (pos >= end) return null
-    const want = Math.min(READ_BUFFER_BYTES, end - pos)
+    const want = Math.min(pos === start ? READ_CHUNK_BYTES : READ_BUFFER_BYTES, end - pos)
     const buf = Buffer.allocUnsafeSlow(want)
     let got = 0
     while (got < want) {
