@@ -6,6 +6,11 @@ export const READ_CHUNK_BYTES = 64 * 1024
 export const READ_BUFFER_BYTES = 512 * 1024
 /** Size of the writes that store a blob being added (its chunks are gathered into them). */
 export const WRITE_BUFFER_BYTES = 256 * 1024
+/**
+ * While a blob is being added, what has been written is synced to disk each time this many more
+ * bytes were written, so the fsync at the end has only the rest to flush (with fsync on).
+ */
+export const SYNC_EVERY_BYTES = 256 * 1024
 /** Writes of one blob being added that may run at once, while the next chunks arrive. */
 export const WRITES_IN_FLIGHT = 4
 /** Default hop limit of forwarded wants (ssb-blobs `sympathy`). */

@@ -1,7 +1,7 @@
 import { type FileHandle, open, rename, rm, unlink, utimes } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { type BlobId, blobIdFromHash } from '@ssb/keys'
-import { ATIME_WRITE_INTERVAL_MS, DEFAULT_MAX_BLOB_BYTES } from './constants.js'
+import { ATIME_WRITE_INTERVAL_MS, DEFAULT_MAX_BLOB_BYTES, SYNC_EVERY_BYTES } from './constants.js'
 import { blobPath, ensureFanout, type IndexEntry, resetTmp, scanBlobs, syncDir, tmpPath } from './disk.js'
 import { abortError, BlobsError } from './errors.js'
 import { assertBlobId, EMPTY_BLOB_ID } from './ids.js'
@@ -145,7 +145,7 @@ export async function openBlobStore(opts: BlobStoreOptions): Promise<BlobStore> 
     let fh: FileHandle | undefined = await io(open(tmp, 'wx'), 'creating a temporary file')
     let renamed = false
     try {
-      const { digest, size } = await writeSource(fh, source, maxSize, signal, writeBuffers)
+      const { digest, size } = await writeSource(fh, source, { maxSize, signal, buffers: writeBuffers, syncEvery: fsync ? SYNC_EVERY_BYTES : 0 })
       if (fsync) await io(fh.sync(), 'fsync')
       const handle = fh
       fh = undefined

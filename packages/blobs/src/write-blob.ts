@@ -56,6 +56,19 @@ export class WriteBuffers {
   }
 }
 
+export interface WriteSourceOptions {
+  /** Largest total accepted: BLOB_TOO_LARGE the moment the total would exceed it. */
+  maxSize: number
+  signal?: AbortSignal | undefined
+  buffers?: WriteBuffers
+  /**
+   * Start an fdatasync of what has been written (one at a time, not awaited) whenever this many
+   * more bytes have been written since the last one began (0: never), so that the fsync after
+   * the last chunk has only the rest to flush to disk instead of the whole blob.
+   */
+  syncEvery?: number
+}
+
 /**
  * Streams `source` into the open file while hashing it. Throws BLOB_TOO_LARGE the moment the
  * total would exceed `maxSize` (before writing the chunk that crosses it) and stops the
@@ -65,14 +78,14 @@ export class WriteBuffers {
  * the next chunks arrive (at most WRITES_IN_FLIGHT at once): waiting for each write before
  * pulling the next chunk would leave the disk idle while the network delivers and the other
  * way round. Copying also frees the producer to reuse its buffer as soon as it yields again.
- * Every write has settled by the time this returns or throws.
+ * With `syncEvery`, bytes already written go to disk while later ones still arrive (the disk
+ * flushes while the network delivers). Every write and sync has settled by the time this
+ * returns or throws.
  */
 export async function writeSource(
   fh: FileHandle,
   source: BlobSource,
-  maxSize: number,
-  signal: AbortSignal | undefined,
-  buffers: WriteBuffers = new WriteBuffers(),
+  { maxSize, signal, buffers = new WriteBuffers(), syncEvery = 0 }: WriteSourceOptions,
 ): Promise<{ digest: Uint8Array; size: number }> {
   const it = iteratorOf(source)
   const hash = createHash('sha256')
@@ -82,9 +95,29 @@ export async function writeSource(
   let finished = false
   const inFlight = new Set<Promise<void>>()
   let writeError: BlobsError | null = null
+  let written = 0
+  let syncedUpTo = 0
+  let syncing: Promise<void> | null = null
+  let syncsDone = false
+  const syncWritten = (): void => {
+    if (syncEvery <= 0 || syncsDone || syncing !== null || writeError !== null || written - syncedUpTo < syncEvery) return
+    syncedUpTo = written
+    syncing = fh.datasync().then(
+      () => {
+        syncing = null
+        syncWritten()
+      },
+      (err: unknown) => {
+        syncing = null
+        writeError ??= new BlobsError('BLOB_IO', 'syncing a temporary file failed', { cause: err })
+      },
+    )
+  }
   const writeAt = async (buf: Buffer, length: number, position: number): Promise<void> => {
     try {
       for (let done = 0; done < length; ) done += (await fh.write(buf, done, length - done, position + done)).bytesWritten
+      written += length
+      syncWritten()
     } catch (err) {
       writeError ??= new BlobsError('BLOB_IO', 'writing a temporary file failed', { cause: err })
     }
@@ -99,6 +132,11 @@ export async function writeSource(
     inFlight.add(write)
     pending = null
     pendingLength = 0
+  }
+  /** No sync starts after this; resolves once the one running (if any) has settled. */
+  const endSyncs = async (): Promise<void> => {
+    syncsDone = true
+    while (syncing !== null) await syncing
   }
   const checkWrites = (): void => {
     if (writeError) throw writeError
@@ -139,6 +177,7 @@ export async function writeSource(
     }
     flush()
     await Promise.all(inFlight)
+    await endSyncs()
     checkWrites()
     return { digest: new Uint8Array(hash.digest()), size }
   } finally {
@@ -146,8 +185,9 @@ export async function writeSource(
       // Stop the producer (e.g. the RPC stream from a peer); don't wait on a stalled one.
       Promise.resolve(it.return?.()).catch(() => {})
     }
-    // The caller closes the file next: no write may still be running then.
+    // The caller closes the file next: no write or sync may still be running then.
     await Promise.allSettled(inFlight)
+    await endSyncs()
     if (pending !== null) buffers.give(pending)
   }
 }
