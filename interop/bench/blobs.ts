@@ -27,11 +27,11 @@ import { rawDiskWrite, startOurProcess, startRawLoopback, type OurProcess } from
 
 const MiB = 1024 * 1024
 const SIZES = [
-  { label: '1 MiB', bytes: MiB - 1, count: 8 },
-  { label: '5 MiB', bytes: 5 * MiB - 1, count: 7 },
+  { label: '1 MiB', bytes: MiB - 1, count: 16 },
+  { label: '5 MiB', bytes: 5 * MiB - 1, count: 9 },
 ]
 /** Untimed 1 MiB transfers before each pair's rows. */
-const WARM_UP_TRANSFERS = 8
+const WARM_UP_TRANSFERS = 16
 const UNBOX_FEEDS = 20
 const UNBOX_MESSAGES = 20_000
 const UNBOX_SHARE = 0.1
@@ -341,7 +341,7 @@ function report(unbox: Unbox): void {
     date: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, platform: process.platform },
     notes: [
-      'MB/s = 10^6 bytes per second; add, get and transfers are sequential, one blob at a time, after one warm-up (transfers: after 8 untimed 1 MiB transfers per pair, so that no pair runs cold code); mbPerS over all blobs of a row, medianMbPerS of its median blob (ms in medianMsPerBlob)',
+      'MB/s = 10^6 bytes per second; add, get and transfers are sequential, one blob at a time, after one warm-up (transfers: after 16 untimed 1 MiB transfers per pair, so that no pair runs cold code); mbPerS over all blobs of a row, medianMbPerS of its median blob (ms in medianMsPerBlob)',
       'blob sizes are 2^20-1 and 5*2^20-1 bytes: ssb-server 16 cannot serve a blob whose size is a multiple of 64 KiB',
       'reference add goes through ssb-client fix-add-blob (hashes client-side) and waits for the blob on blobs.ls live',
       'transfer = blobs.want on the receiver until it resolves (stored), the sender already connected',
