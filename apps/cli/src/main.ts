@@ -1,7 +1,7 @@
 import { ConfigError } from '@ssb/config'
 import { loadConfig, type CliEnv } from './config.js'
 import { runClientCommand, CliError } from './client-command.js'
-import { keepFreedMemoryForReuse } from './malloc.js'
+import { keepFreedMemoryIfFaultsAreCostly } from './malloc.js'
 import { runStart } from './start-command.js'
 import { printHelp, START_USAGE, MAIN_USAGE } from './help.js'
 import { processIo, type Io } from './io.js'
@@ -22,9 +22,9 @@ export async function main(cli: CliEnv, io: Io = processIo): Promise<number | 'r
         return 0
       }
       const config = loadConfig(cli)
-      // This process is the server from now on: let malloc keep freed memory (see malloc.ts).
-      keepFreedMemoryForReuse(cli.env)
-      await runStart(config, cli, io)
+      // This process is the server from now on: malloc may keep freed memory (see malloc.ts).
+      const malloc = keepFreedMemoryIfFaultsAreCostly(cli.env)
+      await runStart(config, cli, io, { malloc })
       return 'running'
     }
     const config = loadConfig(cli)

@@ -3,6 +3,7 @@ import type { SsbConfig } from '@ssb/config'
 import { createLogger, loadPlugins, Server, VERSION, type SsbServer } from '@ssb/server'
 import { serverConfig, type CliEnv } from './config.js'
 import type { Io } from './io.js'
+import type { MallocChoice } from './malloc.js'
 
 export interface StartHandle {
   server: SsbServer
@@ -12,10 +13,16 @@ export interface StartHandle {
 }
 
 /** `ssb-server start`: runs the server in the foreground until SIGINT/SIGTERM. */
-export async function runStart(config: SsbConfig, cli: CliEnv, io: Io, opts: { handleSignals?: boolean } = {}): Promise<StartHandle> {
+export async function runStart(
+  config: SsbConfig,
+  cli: CliEnv,
+  io: Io,
+  opts: { handleSignals?: boolean; /** What keepFreedMemoryIfFaultsAreCostly chose, for the log. */ malloc?: MallocChoice } = {},
+): Promise<StartHandle> {
   const level = String(config.logging?.level ?? 'notice')
   io.out(`ssb-server ${VERSION} ${config.path} logging.level:${level}\n`)
   const logger = createLogger({ level, write: (line) => io.err(line + '\n') })
+  if (opts.malloc) logger.info('malloc', { keepFreedMemory: opts.malloc.keep, reason: opts.malloc.reason })
   const resolved = serverConfig(config, cli)
   // Plugins named in config (module paths, or ssb-plugins' { name: true } map) load before the
   // server exists, so the manifest it writes already has their methods.

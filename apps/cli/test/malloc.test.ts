@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { keepFreedMemoryForReuse, MALLOC_THRESHOLD_BLOCK_BYTES } from '../src/malloc.js'
+import { EXPENSIVE_PAGE_FAULT_MICROS, keepFreedMemoryIfFaultsAreCostly, MALLOC_THRESHOLD_BLOCK_BYTES, measurePageFaultMicros } from '../src/malloc.js'
 import { root } from './helpers.js'
 
 const fixture = join(root, 'apps', 'cli', 'test', 'fixtures', 'malloc-churn.mjs')
@@ -14,18 +14,43 @@ function churn(block: number): { faultsPerRound: number; pagesPerRound: number }
   return JSON.parse(r.stdout) as { faultsPerRound: number; pagesPerRound: number }
 }
 
-describe('keepFreedMemoryForReuse', () => {
-  test('on Linux, allocates (and drops) one block just under 32 MiB, unless GLIBC_TUNABLES sets malloc tunables', () => {
+describe('keepFreedMemoryIfFaultsAreCostly', () => {
+  test('on Linux where page faults are costly, allocates (and drops) one block just under 32 MiB', () => {
     const calls: number[] = []
     const allocate = (n: number) => calls.push(n)
-    expect(keepFreedMemoryForReuse({}, 'linux', allocate)).toBe(true)
+    const costly = () => 13
+    expect(keepFreedMemoryIfFaultsAreCostly({}, 'linux', costly, allocate)).toMatchObject({ keep: true, reason: expect.stringContaining('13.0 µs') })
     expect(calls).toEqual([MALLOC_THRESHOLD_BLOCK_BYTES])
     expect(MALLOC_THRESHOLD_BLOCK_BYTES).toBeLessThanOrEqual(32 * 1024 * 1024)
     expect(MALLOC_THRESHOLD_BLOCK_BYTES).toBeGreaterThan(16 * 1024 * 1024)
-    expect(keepFreedMemoryForReuse({ GLIBC_TUNABLES: 'glibc.cpu.hwcaps=-AVX2' }, 'linux', allocate)).toBe(true)
-    expect(keepFreedMemoryForReuse({ GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=131072' }, 'linux', allocate)).toBe(false)
-    expect(keepFreedMemoryForReuse({}, 'darwin', allocate)).toBe(false)
+    expect(keepFreedMemoryIfFaultsAreCostly({ GLIBC_TUNABLES: 'glibc.cpu.hwcaps=-AVX2' }, 'linux', costly, allocate).keep).toBe(true)
     expect(calls).toHaveLength(2)
+  })
+
+  test('does nothing where faults are cheap, off Linux, or when GLIBC_TUNABLES sets malloc tunables (without timing anything)', () => {
+    const calls: number[] = []
+    const allocate = (n: number) => calls.push(n)
+    let measured = 0
+    const cheap = () => (measured++, EXPENSIVE_PAGE_FAULT_MICROS - 0.5)
+    const costly = () => (measured++, 13)
+    expect(keepFreedMemoryIfFaultsAreCostly({}, 'linux', cheap, allocate)).toMatchObject({ keep: false, reason: expect.stringContaining('4.5 µs') })
+    expect(keepFreedMemoryIfFaultsAreCostly({}, 'linux', () => NaN, allocate).keep).toBe(false)
+    expect(measured).toBe(1)
+    expect(keepFreedMemoryIfFaultsAreCostly({ GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=131072' }, 'linux', costly, allocate)).toEqual({ keep: false, reason: 'GLIBC_TUNABLES sets malloc tunables' })
+    expect(keepFreedMemoryIfFaultsAreCostly({}, 'darwin', costly, allocate)).toEqual({ keep: false, reason: 'not Linux' })
+    expect(measured).toBe(1)
+    expect(calls).toEqual([])
+  })
+
+  test('measurePageFaultMicros times first touches of fresh pages', () => {
+    const micros = measurePageFaultMicros()
+    expect(Number.isFinite(micros)).toBe(true)
+    expect(micros).toBeGreaterThan(0)
+    // Well above re-touching memory already mapped (a few ns per page), wherever it runs.
+    const again = Buffer.alloc(1024 * 1024)
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < again.length; i += 4096) again[i] = 1
+    expect(micros).toBeGreaterThan(Number(process.hrtime.bigint() - t0) / 1000 / 256)
   })
 
   // What it is for: with glibc, memory V8 frees in bulk is kept and reused, not faulted in afresh.
