@@ -46,11 +46,16 @@ describe('keepFreedMemoryIfFaultsAreCostly', () => {
     const micros = measurePageFaultMicros()
     expect(Number.isFinite(micros)).toBe(true)
     expect(micros).toBeGreaterThan(0)
-    // Well above re-touching memory already mapped (a few ns per page), wherever it runs.
-    const again = Buffer.alloc(1024 * 1024)
-    const t0 = process.hrtime.bigint()
-    for (let i = 0; i < again.length; i += 4096) again[i] = 1
-    expect(micros).toBeGreaterThan(Number(process.hrtime.bigint() - t0) / 1000 / 256)
+    // Well above touching pages already mapped (a few ns each): best of 5, so that one
+    // preemption on a busy machine cannot make the mapped pages look slow.
+    const mapped = Buffer.allocUnsafeSlow(1024 * 1024).fill(1)
+    let best = Infinity
+    for (let run = 0; run < 5; run++) {
+      const t0 = process.hrtime.bigint()
+      for (let i = 0; i < mapped.length; i += 4096) mapped[i] = run
+      best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1000 / 256)
+    }
+    expect(micros).toBeGreaterThan(best)
   })
 
   // What it is for: with glibc, memory V8 frees in bulk is kept and reused, not faulted in afresh.
