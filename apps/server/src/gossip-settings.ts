@@ -1,3 +1,5 @@
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { clampPingInterval } from '@ssb/gossip'
 import { isPlainObject } from './args.js'
 import type { ServerConfig } from './server.js'
@@ -73,4 +75,25 @@ export function gossipSettings(config: ServerConfig): GossipSettings {
     localBind: typeof g.localBind === 'string' ? g.localBind : undefined,
     localIntervalMs: toNumber(g.localInterval, 1000),
   }
+}
+
+/**
+ * Remembers a gossip switch in {path}/config like ssb-gossip does, but only when that file is
+ * plain JSON (or absent): a hand-written config with comments or ini syntax is never rewritten.
+ */
+export async function persistGossipSwitch(path: string, name: Switch, value: boolean): Promise<void> {
+  const file = join(path, 'config')
+  let existing: Record<string, unknown> = {}
+  try {
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'))
+    if (!isPlainObject(parsed)) return
+    existing = parsed
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return
+  }
+  const gossip = isPlainObject(existing.gossip) ? existing.gossip : {}
+  existing.gossip = { ...gossip, [name]: value }
+  const tmp = `${file}.${process.pid}.tmp`
+  await writeFile(tmp, JSON.stringify(existing, null, 2))
+  await rename(tmp, file)
 }

@@ -1,6 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { isFeedId, type FeedId } from '@ssb/keys'
+import { isFeedId } from '@ssb/keys'
 import {
   DEFAULT_BROADCAST_ADDRESS,
   GossipError,
@@ -12,41 +11,21 @@ import {
   Scheduler,
   startLan,
   type Lan,
-  type PeerChange,
   type PeerRecord,
   type PeerSource,
 } from '@ssb/gossip'
-import type { Api, CallInfo, Manifest } from '@ssb/rpc'
+import type { Api, CallInfo } from '@ssb/rpc'
 import { isLoopbackHost } from './address.js'
 import { badArgs, isPlainObject } from './args.js'
 import type { PeerConnection } from './listeners.js'
 import type { Replication } from './replication.js'
-import { gossipSettings, type GossipSettings, SWITCHES, type Switch } from './gossip-settings.js'
+import { changesStream, GOSSIP_MANIFEST, gossipHelp, keyOf, simplify } from './gossip-api.js'
+import { gossipSettings, type GossipSettings, persistGossipSwitch, SWITCHES, type Switch } from './gossip-settings.js'
 import type { Subsystem, SubsystemContext, SubsystemFactory } from './subsystem.js'
-
-/** ssb-gossip 1.1's manifest, names and types as ssb-server 16 publishes them. */
-export const GOSSIP_MANIFEST: Manifest = {
-  gossip: {
-    add: 'sync',
-    remove: 'sync',
-    connect: 'async',
-    disconnect: 'async',
-    changes: 'source',
-    reconnect: 'sync',
-    disable: 'sync',
-    enable: 'sync',
-    ping: 'duplex',
-    get: 'sync',
-    peers: 'sync',
-    help: 'sync',
-  },
-}
 
 const PEER_SOURCES: readonly PeerSource[] = ['pub', 'manual', 'local', 'seed', 'friends', 'stored']
 /** Transports `server.connect` can dial. */
 const DIALABLE = new Set(['net', 'ws', 'wss'])
-/** Changes buffered for a slow `gossip.changes` reader before its stream is ended. */
-const MAX_CHANGES_BUFFER = 1000
 const SAVE_INTERVAL_MS = 60_000
 const STATUS_RECENT_MS = 3000
 const LOOPBACK_BROADCAST = '127.255.255.255'
@@ -60,32 +39,8 @@ export interface Gossip extends Subsystem {
   started(): Promise<void>
 }
 
-/** The peers whose state ssb-gossip's `status.gossip` shows, in its shape. */
-function simplify(p: PeerRecord): Record<string, unknown> {
-  return {
-    address: p.address,
-    source: p.source,
-    state: p.state,
-    stateChange: p.stateChange,
-    failure: p.failure,
-    client: p.client,
-    stats: { duration: p.duration ?? undefined, rtt: p.ping?.rtt, skew: p.ping?.skew },
-  }
-}
-
 function transportsOf(address: string): string[] {
   return address.split(';').map((alt) => (/^wss?:/.test(alt) ? alt.slice(0, alt.indexOf(':')) : alt.split(':', 1)[0]!))
-}
-
-/** A key from a feed id, an address, or `{key}`; for get/remove/disconnect. */
-function keyOf(arg: unknown, method: string): FeedId {
-  if (isFeedId(arg)) return arg as FeedId
-  if (isPlainObject(arg) && isFeedId(arg.key)) return arg.key as FeedId
-  try {
-    return parseAddresses(arg)[0]!.key
-  } catch {
-    throw badArgs(`gossip.${method}: expected a feed id or a peer address`)
-  }
 }
 
 export async function createGossip(ctx: SubsystemContext, settings: GossipSettings = gossipSettings(ctx.config)): Promise<Gossip> {
@@ -259,24 +214,6 @@ export async function createGossip(ctx: SubsystemContext, settings: GossipSettin
     () => {},
   )
 
-  const persistSwitch = async (name: Switch, value: boolean) => {
-    // Like ssb-gossip, remember the switch in {path}/config — but only when that file is plain
-    // JSON (or absent): a hand-written config with comments or ini syntax is never rewritten.
-    const file = join(ctx.path, 'config')
-    let existing: Record<string, unknown> = {}
-    try {
-      const parsed: unknown = JSON.parse(await readFile(file, 'utf8'))
-      if (!isPlainObject(parsed)) return
-      existing = parsed
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return
-    }
-    const gossip = isPlainObject(existing.gossip) ? existing.gossip : {}
-    existing.gossip = { ...gossip, [name]: value }
-    const tmp = `${file}.${process.pid}.tmp`
-    await writeFile(tmp, JSON.stringify(existing, null, 2))
-    await rename(tmp, file)
-  }
   const setSwitch = (args: unknown[], value: boolean, method: string): string => {
     const type = args[0] === undefined || args[0] === null ? 'global' : args[0]
     if (typeof type !== 'string' || !(SWITCHES as readonly string[]).includes(type)) {
@@ -294,7 +231,7 @@ export async function createGossip(ctx: SubsystemContext, settings: GossipSettin
         void startLanNow().catch((err: unknown) => logger.warn('LAN discovery off', { reason: (err as Error).message }))
       }
     }
-    void persistSwitch(type as Switch, value).catch((err: unknown) => logger.warn('could not save the gossip switch', { reason: (err as Error).message }))
+    void persistGossipSwitch(ctx.path, type as Switch, value).catch((err: unknown) => logger.warn('could not save the gossip switch', { reason: (err as Error).message }))
     return `${value ? 'enabled' : 'disabled'} gossip type ${type}`
   }
 
@@ -419,59 +356,6 @@ export async function createGossip(ctx: SubsystemContext, settings: GossipSettin
       await lan?.close()
       lan = undefined
       await save()
-    },
-  }
-}
-
-/** gossip.changes: table events as they happen; a reader that falls far behind is cut off. */
-async function* changesStream(table: PeerTable, signal: AbortSignal): AsyncIterable<unknown> {
-  const queue: PeerChange[] = []
-  let wake: (() => void) | undefined
-  let overflow = false
-  const off = table.onChange((c) => {
-    if (queue.length >= MAX_CHANGES_BUFFER) overflow = true
-    else queue.push(c)
-    wake?.()
-  })
-  const onAbort = () => wake?.()
-  signal.addEventListener('abort', onAbort, { once: true })
-  try {
-    while (!signal.aborted) {
-      if (overflow) throw badArgs('gossip.changes: reader too slow, stream ended')
-      const next = queue.shift()
-      if (next) {
-        yield { type: next.type, peer: next.peer, ...(next.type === 'discover' ? { source: next.source } : {}) }
-        continue
-      }
-      await new Promise<void>((resolve) => (wake = resolve))
-      wake = undefined
-    }
-  } finally {
-    off()
-    signal.removeEventListener('abort', onAbort)
-  }
-}
-
-function gossipHelp(): object {
-  const peerArgs = {
-    id: { type: 'FeedId', optional: true, description: 'An ssb feed identity' },
-    address: { type: 'MultiServerAddress', optional: true, description: 'a multiserver address of an ssb peer' },
-  }
-  const cmd = (type: string, description: string, args: object = {}) => ({ type, description, args })
-  return {
-    description: 'keep track of peers, and decide when to connect to them',
-    commands: {
-      peers: cmd('sync', 'the peer table (alias: ssb-server peers)'),
-      get: cmd('sync', 'one peer by id', peerArgs),
-      add: cmd('sync', 'add peer to table', peerArgs),
-      remove: cmd('sync', 'remove peer from table', peerArgs),
-      connect: cmd('async', 'connect to a peer', peerArgs),
-      disconnect: cmd('async', 'disconnect from a peer', peerArgs),
-      changes: cmd('source', 'stream of changes to peers table'),
-      reconnect: cmd('sync', 'reconnect to all peers'),
-      disable: cmd('sync', 'disable gossip (or one of: local, seed, friends, pub)'),
-      enable: cmd('sync', 'enable gossip (or one of: local, seed, friends, pub)'),
-      ping: cmd('duplex', 'keep-alive timestamps between peers'),
     },
   }
 }
