@@ -1,8 +1,9 @@
 import { connect as netConnect, createServer, Socket, type Server as NetServer } from 'node:net'
 import { chmodSync, unlinkSync } from 'node:fs'
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import WebSocket, { WebSocketServer } from 'ws'
+import type WebSocket from 'ws'
+import type { WebSocketServer } from 'ws'
 import { publicKeyToFeedId, type Keys } from '@ssb/keys'
 import { createRpc, type Api, type Manifest, type RpcConnection } from '@ssb/rpc'
 import { adoptWithReads, connectWithReads, type SocketReads } from '@ssb/box-stream'
@@ -10,7 +11,7 @@ import { shsClient, shsServer } from '@ssb/shs'
 import type { Logger } from './logger.js'
 import { whenConnected } from './util.js'
 import type { Scope } from './address.js'
-import { DEFAULT_WS_MAX_PAYLOAD, WS_MAX_HTTP_SOCKETS, WebSocketDuplex, wsRemoteAddress, type WsListenSpec, type WsTarget } from './ws.js'
+import { createWsHttpServer, DEFAULT_WS_MAX_PAYLOAD, openWebSocket, WebSocketDuplex, wsRemoteAddress, type WsListenSpec, type WsTarget } from './ws.js'
 
 export type ListenSpec =
   | { kind: 'net'; host: string | undefined; port: number; scopes: string[] }
@@ -149,30 +150,11 @@ export class Listeners {
   async #listenWs(spec: WsListenSpec): Promise<void> {
     const maxConnections = this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS
     const maxHandshakes = this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES
-    const handshakeMs = Math.max(1000, this.opts.handshakeTimeoutMs)
-    const http = this.deps.http
-    const server = createHttpServer(
-      {
-        // An upgrade or request that dawdles over its headers is cut off, like a slow handshake.
-        headersTimeout: handshakeMs,
-        requestTimeout: handshakeMs * 2,
-        connectionsCheckingInterval: Math.min(handshakeMs, 30_000),
-      },
-      (req, res) => {
-        if (http) http(req, res)
-        else {
-          res.writeHead(404, { 'content-type': 'application/json' })
-          res.end(JSON.stringify({ error: true, status: 404 }))
-        }
-      },
-    )
-    server.maxConnections = maxConnections + maxHandshakes + WS_MAX_HTTP_SOCKETS
-    server.keepAliveTimeout = 5_000
-    const wss = new WebSocketServer({
-      noServer: true,
+    const { server, wss } = createWsHttpServer({
+      handshakeTimeoutMs: this.opts.handshakeTimeoutMs,
+      maxSockets: maxConnections + maxHandshakes,
       maxPayload: this.opts.wsMaxPayload ?? DEFAULT_WS_MAX_PAYLOAD,
-      perMessageDeflate: false,
-      clientTracking: false,
+      ...(this.deps.http ? { http: this.deps.http } : {}),
     })
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       socket.on('error', () => {})
@@ -287,25 +269,7 @@ export class Listeners {
   /** Dials a peer over WebSocket (`ws://host:port~shs:key`) with SHS; resolves once RPC is attached. */
   async connectWs(target: WsTarget): Promise<PeerConnection> {
     if (this.#closed) throw new Error('server is closing')
-    const ws = await new Promise<WebSocket>((resolve, reject) => {
-      const w = new WebSocket(target.url, {
-        maxPayload: this.opts.wsMaxPayload ?? DEFAULT_WS_MAX_PAYLOAD,
-        perMessageDeflate: false,
-        handshakeTimeout: this.opts.handshakeTimeoutMs,
-        followRedirects: false,
-      })
-      const onError = (err: Error) => {
-        w.off('open', onOpen)
-        w.terminate()
-        reject(new Error(`websocket connect failed: ${target.address}: ${err.message}`, { cause: err }))
-      }
-      const onOpen = () => {
-        w.off('error', onError)
-        resolve(w)
-      }
-      w.once('error', onError)
-      w.once('open', onOpen)
-    })
+    const ws = await openWebSocket(target, { maxPayload: this.opts.wsMaxPayload ?? DEFAULT_WS_MAX_PAYLOAD, handshakeTimeoutMs: this.opts.handshakeTimeoutMs })
     return this.#handshakeAsClient(new WebSocketDuplex(ws), target, 'ws')
   }
 

@@ -1,12 +1,12 @@
 // The WebSocket transport of ssb-ws 6 / multiserver 3 (`plugins/ws.js`): binary frames carry the
 // same SHS + box-stream bytes a TCP socket would, so browsers can be peers and clients. The same
 // HTTP port serves blobs at `/blobs/get/<id>` like ssb-ws's multiblob-http handler.
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http'
 import { Duplex, Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { isBlobId } from '@ssb/keys'
 import type { BlobStore } from '@ssb/blobs'
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
 import { dialTargets } from './address.js'
 
 /** ssb-config's default `ws.port`. */
@@ -283,6 +283,60 @@ async function handleBlobRequest(getStore: () => BlobStore | undefined, req: Inc
   await pipeline(Readable.from(store.get(id, { signal: abort.signal })), res).catch(() => {
     // Headers are out: a truncated body (content-length) tells the client it went wrong.
     res.destroy()
+  })
+}
+
+/**
+ * The HTTP server of a WebSocket listener and its WebSocketServer (upgrades are the caller's to
+ * route to `wss.handleUpgrade`): headers and requests that dawdle are cut off like a slow
+ * handshake, plain HTTP requests go to `http` (404 JSON without one), and at most `maxSockets`
+ * peers plus WS_MAX_HTTP_SOCKETS plain HTTP sockets are accepted.
+ */
+export function createWsHttpServer(opts: {
+  handshakeTimeoutMs: number
+  maxSockets: number
+  maxPayload: number
+  http?: (req: IncomingMessage, res: ServerResponse) => void
+}): { server: HttpServer; wss: WebSocketServer } {
+  const handshakeMs = Math.max(1000, opts.handshakeTimeoutMs)
+  const { http } = opts
+  const server = createHttpServer(
+    {
+      headersTimeout: handshakeMs,
+      requestTimeout: handshakeMs * 2,
+      connectionsCheckingInterval: Math.min(handshakeMs, 30_000),
+    },
+    (req, res) => {
+      if (http) http(req, res)
+      else sendJson(res, 404, { error: true, status: 404 })
+    },
+  )
+  server.maxConnections = opts.maxSockets + WS_MAX_HTTP_SOCKETS
+  server.keepAliveTimeout = 5_000
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false })
+  return { server, wss }
+}
+
+/** Opens a WebSocket to a peer (no redirects, no compression); rejects with the address on failure. */
+export function openWebSocket(target: WsTarget, opts: { maxPayload: number; handshakeTimeoutMs: number }): Promise<WebSocket> {
+  return new Promise<WebSocket>((resolve, reject) => {
+    const w = new WebSocket(target.url, {
+      maxPayload: opts.maxPayload,
+      perMessageDeflate: false,
+      handshakeTimeout: opts.handshakeTimeoutMs,
+      followRedirects: false,
+    })
+    const onError = (err: Error) => {
+      w.off('open', onOpen)
+      w.terminate()
+      reject(new Error(`websocket connect failed: ${target.address}: ${err.message}`, { cause: err }))
+    }
+    const onOpen = () => {
+      w.off('error', onError)
+      resolve(w)
+    }
+    w.once('error', onError)
+    w.once('open', onOpen)
   })
 }
 
