@@ -1,7 +1,6 @@
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
-import WebSocket from 'ws'
 import type { Db } from '@ssb/db'
 import {
   acceptInvite,
@@ -23,7 +22,7 @@ import type { Logger } from './logger.js'
 import type { Replication } from './replication.js'
 import type { Subsystem, SubsystemFactory } from './subsystem.js'
 import { toNumber } from './util.js'
-import { DEFAULT_WS_MAX_PAYLOAD, WebSocketDuplex } from './ws.js'
+import { DEFAULT_WS_MAX_PAYLOAD, openWebSocket, WebSocketDuplex } from './ws.js'
 
 /** ssb-invite 2's manifest (protocol.md §12). */
 export const INVITE_MANIFEST: Manifest = { invite: { create: 'async', use: 'async', accept: 'async' } }
@@ -68,29 +67,13 @@ function refuse(code: ConstructorParameters<typeof InviteError>[0], message: str
 }
 
 /** Dials a pub for the guest connection: TCP, or a WebSocket for "modern" (ws) codes. */
-function dialPub(pub: PubAddress, signal: AbortSignal): Promise<Duplex> {
+async function dialPub(pub: PubAddress, signal: AbortSignal): Promise<Duplex> {
   if (pub.transport !== 'ws' && pub.transport !== 'wss') return dialNet(pub, signal)
   const host = pub.host.includes(':') && !pub.host.startsWith('[') ? `[${pub.host}]` : pub.host
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${pub.transport}://${host}:${pub.port}`, { maxPayload: DEFAULT_WS_MAX_PAYLOAD, perMessageDeflate: false, followRedirects: false })
-    const onAbort = () => {
-      ws.terminate()
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-    }
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    ws.once('error', (err) => {
-      signal.removeEventListener('abort', onAbort)
-      ws.terminate()
-      reject(err)
-    })
-    ws.once('open', () => {
-      signal.removeEventListener('abort', onAbort)
-      const stream = new WebSocketDuplex(ws)
-      stream.on('error', () => {}) // surfaces through the handshake and RPC
-      resolve(stream)
-    })
-  })
+  const ws = await openWebSocket(`${pub.transport}://${host}:${pub.port}`, { maxPayload: DEFAULT_WS_MAX_PAYLOAD, signal })
+  const stream = new WebSocketDuplex(ws)
+  stream.on('error', () => {}) // surfaces through the handshake and RPC
+  return stream
 }
 
 /**

@@ -269,7 +269,9 @@ export class Listeners {
   /** Dials a peer over WebSocket (`ws://host:port~shs:key`) with SHS; resolves once RPC is attached. */
   async connectWs(target: WsTarget): Promise<PeerConnection> {
     if (this.#closed) throw new Error('server is closing')
-    const ws = await openWebSocket(target, { maxPayload: this.opts.wsMaxPayload ?? DEFAULT_WS_MAX_PAYLOAD, handshakeTimeoutMs: this.opts.handshakeTimeoutMs })
+    const ws = await openWebSocket(target.url, { maxPayload: this.opts.wsMaxPayload ?? DEFAULT_WS_MAX_PAYLOAD, handshakeTimeoutMs: this.opts.handshakeTimeoutMs }).catch(
+      (err: Error) => Promise.reject(new Error(`websocket connect failed: ${target.address}: ${err.message}`, { cause: err })),
+    )
     return this.#handshakeAsClient(new WebSocketDuplex(ws), target, 'ws')
   }
 

@@ -317,27 +317,44 @@ export function createWsHttpServer(opts: {
   return { server, wss }
 }
 
-/** Opens a WebSocket to a peer (no redirects, no compression); rejects with the address on failure. */
-export function openWebSocket(target: WsTarget, opts: { maxPayload: number; handshakeTimeoutMs: number }): Promise<WebSocket> {
+/**
+ * Opens a WebSocket to a peer (no redirects, no compression). Rejects with the socket's error,
+ * or with the signal's reason once it aborts (the socket is terminated either way). Errors after
+ * it opened are left to whoever reads it (WebSocketDuplex).
+ */
+export function openWebSocket(url: string, opts: { maxPayload: number; handshakeTimeoutMs?: number; signal?: AbortSignal }): Promise<WebSocket> {
+  const { signal } = opts
   return new Promise<WebSocket>((resolve, reject) => {
-    const w = new WebSocket(target.url, {
+    if (signal?.aborted) return reject(abortReason(signal))
+    const w = new WebSocket(url, {
       maxPayload: opts.maxPayload,
       perMessageDeflate: false,
-      handshakeTimeout: opts.handshakeTimeoutMs,
       followRedirects: false,
+      ...(opts.handshakeTimeoutMs === undefined ? {} : { handshakeTimeout: opts.handshakeTimeoutMs }),
     })
-    const onError = (err: Error) => {
-      w.off('open', onOpen)
+    let settled = false
+    const settle = (): boolean => {
+      if (settled) return false
+      settled = true
+      signal?.removeEventListener('abort', onAbort)
+      return true
+    }
+    const fail = (err: Error): void => {
+      if (!settle()) return
       w.terminate()
-      reject(new Error(`websocket connect failed: ${target.address}: ${err.message}`, { cause: err }))
+      reject(err)
     }
-    const onOpen = () => {
-      w.off('error', onError)
-      resolve(w)
-    }
-    w.once('error', onError)
-    w.once('open', onOpen)
+    const onAbort = (): void => fail(abortReason(signal!))
+    w.on('error', fail) // a no-op once settled
+    w.once('open', () => {
+      if (settle()) resolve(w)
+    })
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted')
 }
 
 function noop(): void {}

@@ -13,7 +13,7 @@ import { mainNetCaps, shsClient } from '@ssb/shs'
 import type { Blobs } from '../src/blobs.js'
 import { Listeners } from '../src/listeners.js'
 import { silentLogger } from '../src/logger.js'
-import { DEFAULT_WS_MAX_PAYLOAD, parseWsAddress, WebSocketDuplex, WS_CLOSE_UNSUPPORTED, WS_MAX_OUTGOING_FRAME, wsListenSpecs } from '../src/ws.js'
+import { DEFAULT_WS_MAX_PAYLOAD, openWebSocket, parseWsAddress, WebSocketDuplex, WS_CLOSE_UNSUPPORTED, WS_MAX_OUTGOING_FRAME, wsListenSpecs } from '../src/ws.js'
 import { collect, testServer, type TestServer } from './helpers.js'
 import { CLOSE_BOUND_MS, garbage, within } from './raw-peer.js'
 
@@ -130,6 +130,21 @@ describe('config and addresses', () => {
     } finally {
       await new Promise<void>((r) => blocker.close(() => r()))
     }
+  })
+
+  test('dialling: a refused WebSocket names the address; an aborted one rejects with the reason', async () => {
+    const closed = createServer()
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()))
+    const port = (closed.address() as { port: number }).port
+    await new Promise<void>((r) => closed.close(() => r()))
+    const address = `ws://127.0.0.1:${port}~shs:${t.server.keys.public.replace(/\.ed25519$/, '')}`
+    await expect(t.server.connect(address)).rejects.toThrow(`websocket connect failed: ${address}: connect ECONNREFUSED`)
+    const reason = new Error('gave up')
+    const ac = new AbortController()
+    const opening = openWebSocket(`ws://127.0.0.1:${port}`, { maxPayload: DEFAULT_WS_MAX_PAYLOAD, signal: ac.signal })
+    ac.abort(reason)
+    await expect(opening).rejects.toBe(reason)
+    await expect(openWebSocket(`ws://127.0.0.1:${port}`, { maxPayload: DEFAULT_WS_MAX_PAYLOAD, signal: ac.signal })).rejects.toBe(reason)
   })
 })
 
